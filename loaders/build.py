@@ -1,0 +1,147 @@
+"""Read every input file into one Dataset, count what is in it, write dist/.
+
+Each Turtle file under ontology/, instances/ and shapes/ becomes a named graph of its
+own (``https://w3id.org/migkg/graph/<relative path>``), so every triple knows the file
+it came from. ``union`` gives the merged view that queries run on.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from .errors import InputError
+from .namespaces import bind_all
+from .project import Project
+from .turtle import canonical_turtle
+
+
+def parse_turtle(path: Path, display: str | None = None) -> Graph:
+    """Parse one Turtle file; any problem becomes an ``InputError`` naming file and line."""
+    name = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(name, f"cannot read file: {exc.strerror}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(name, f"not UTF-8 text (byte {exc.start})", line) from exc
+    graph = Graph(bind_namespaces="none")
+    try:
+        graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+    except BadSyntax as exc:
+        raise InputError(name, f"Turtle syntax error: {exc._why}", exc.lines + 1) from exc
+    except Exception as exc:  # rdflib raises plain exceptions for some bad input
+        raise InputError(name, f"cannot parse as Turtle: {exc}") from exc
+    return graph
+
+
+@dataclass
+class Build:
+    """The loaded graph: one named graph per input file."""
+
+    project: Project
+    dataset: Dataset
+    files: list[Path]
+
+    def graphs(self) -> list[tuple[URIRef, Graph]]:
+        """The named graphs in IRI order, each with its triples."""
+        named = [(g.identifier, g) for g in self.dataset.graphs() if len(g)]
+        return sorted(((URIRef(str(i)), g) for i, g in named), key=lambda pair: str(pair[0]))
+
+    def union(self, folders: Iterable[str] | None = None) -> Graph:
+        """All triples of the named graphs (of the given top-level folders only, if named)."""
+        wanted = tuple(f"{f}/" for f in folders) if folders is not None else None
+        merged = bind_all(Graph(bind_namespaces="none"))
+        for iri, graph in self.graphs():
+            if wanted is None or self.project.path_of_graph(iri).startswith(wanted):
+                merged += graph
+        return merged
+
+
+def load(project: Project, files: list[Path] | None = None) -> Build:
+    """Parse every input file into its own named graph."""
+    files = project.input_files() if files is None else files
+    dataset = bind_all(Dataset())  # type: ignore[arg-type]
+    for path in files:
+        graph = parse_turtle(path, project.relative(path))
+        named = dataset.graph(project.graph_iri(path))
+        for triple in graph:
+            named.add(triple)
+    return Build(project, dataset, files)
+
+
+def class_counts(graph: Graph) -> list[tuple[str, int]]:
+    """Instances per asserted class, as (prefixed class name, count), sorted by name."""
+    counts: Counter[str] = Counter()
+    for cls in graph.objects(None, RDF.type):
+        if isinstance(cls, URIRef):
+            counts[graph.namespace_manager.normalizeUri(cls)] += 1
+    return sorted(counts.items())
+
+
+def format_counts(graph: Graph) -> str:
+    rows = class_counts(graph)
+    width = max((len(name) for name, _ in rows), default=5)
+    lines = [f"{name:<{width}}  {count:>6}" for name, count in rows]
+    lines.append(f"{'triples':<{width}}  {len(graph):>6}")
+    return "\n".join(lines)
+
+
+def trig_text(build: Build) -> str:
+    """The dataset as TriG: project prefixes, then one block per named graph in IRI order.
+
+    Each block holds the canonical Turtle of its graph, so the same inputs give the same
+    bytes.
+    """
+    prefix_lines: set[str] = set()
+    blocks: list[str] = []
+    for iri, graph in build.graphs():
+        body: list[str] = []
+        for line in canonical_turtle(graph).splitlines():
+            if line.startswith("PREFIX "):
+                prefix_lines.add(line)
+            else:
+                body.append(f"    {line}" if line else "")
+        while body and not body[0]:
+            body.pop(0)
+        blocks.append(f"<{iri}> {{\n" + "\n".join(body).rstrip() + "\n}\n")
+    return "\n".join(sorted(prefix_lines)) + "\n\n" + "\n".join(blocks)
+
+
+def write_atomically(outputs: dict[Path, str]) -> None:
+    """Write every file to a temporary file beside it, then rename them all into place.
+
+    If anything fails before the renames, no output file is touched.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, text in outputs.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            staged.append((Path(tmp), target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+
+
+def write_outputs(build: Build) -> list[Path]:
+    """Write dist/graph.trig (named graphs) and dist/graph.ttl (the union)."""
+    trig = build.project.dist / "graph.trig"
+    ttl = build.project.dist / "graph.ttl"
+    write_atomically({trig: trig_text(build), ttl: canonical_turtle(build.union())})
+    return [trig, ttl]

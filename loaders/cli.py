@@ -1,0 +1,111 @@
+"""``migkg``: the command-line interface, a thin layer over the package.
+
+Heavy libraries are imported inside the command that needs them, so that
+``migkg --help`` and light commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, MigkgError
+
+EPILOG = """exit codes:
+  0  success
+  1  the command ran and found problems (inconsistent ontology, files not canonical)
+  2  the command could not run (a file that does not parse, bad arguments)
+"""
+
+
+def _project(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .project import Project
+
+    return Project.locate(args.root)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import format_counts, load, write_outputs
+
+    build = load(_project(args))
+    written = write_outputs(build)
+    print(format_counts(build.union()))
+    for path in written:
+        print(f"wrote {build.project.relative(path)}")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .build import format_counts, load
+
+    print(format_counts(load(_project(args)).union()))
+    return EXIT_OK
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from .format import not_canonical, rewrite
+
+    project = _project(args)
+    files = [Path(f).resolve() for f in args.files] or None
+    if args.check:
+        bad = not_canonical(project, files)
+        for path in bad:
+            print(f"{project.relative(path)}: not in canonical form (run: migkg fmt)")
+        return EXIT_FINDINGS if bad else EXIT_OK
+    for path in rewrite(project, files):
+        print(f"rewrote {project.relative(path)}")
+    return EXIT_OK
+
+
+def cmd_reason(args: argparse.Namespace) -> int:
+    from .build import load
+    from .reasoner import check_consistency
+
+    graph = load(_project(args)).union(["ontology", "instances"])
+    result = check_consistency(graph)
+    print(result.detail)
+    for iri in result.unsatisfiable:
+        print(f"  unsatisfiable: {iri}")
+    return EXIT_OK if result.consistent else EXIT_FINDINGS
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="migkg",
+        description="Build, check and query the EU migration policy knowledge graph.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    top.add_argument(
+        "--root", type=Path, default=None, help="repository root (default: the clone migkg runs from)"
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_, epilog=EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    add("build", cmd_build, "build the graph into dist/graph.trig and dist/graph.ttl; print counts")
+    add("stats", cmd_stats, "print the number of instances per class, writing nothing")
+    fmt = add("fmt", cmd_fmt, "rewrite Turtle files in canonical form (sorted longturtle)")
+    fmt.add_argument("--check", action="store_true", help="only list files not in canonical form")
+    fmt.add_argument("files", nargs="*", help="files to format (default: every input file)")
+    add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except MigkgError as exc:
+        print(f"migkg: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("migkg: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    return code

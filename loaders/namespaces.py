@@ -1,0 +1,89 @@
+"""The one prefix map of the project.
+
+Every Turtle file, query, export and test takes its prefixes from here, so that a
+prefix means the same namespace everywhere. ``bind_all`` puts them on a graph.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from rdflib import Graph, Namespace
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+
+BASE: Final = "https://w3id.org/migkg/"
+
+MIG: Final = Namespace(BASE + "def#")
+"""Classes and properties of the ontology: one namespace for every term."""
+MIGS: Final = Namespace(BASE + "shapes#")
+"""SHACL shapes."""
+ID: Final = Namespace(BASE + "id/")
+"""Instances: instruments, provisions, actors, documents, positions, figures."""
+GRAPH: Final = Namespace(BASE + "graph/")
+"""Named graphs of the build, one per input file (``GRAPH[relative path]``)."""
+ONTOLOGY: Final = Namespace(BASE + "def/")
+"""Ontology module IRIs (``ONTOLOGY['instruments']``) and version IRIs."""
+CONCEPT: Final = Namespace(BASE + "concept/")
+"""SKOS concept schemes of the project."""
+STANCE: Final = Namespace(BASE + "concept/stance/")
+STATUS: Final = Namespace(BASE + "concept/status/")
+DIMENSION: Final = Namespace(BASE + "concept/dimension/")
+ROLE: Final = Namespace(BASE + "concept/role/")
+MEASURE: Final = Namespace(BASE + "concept/measure/")
+UNIT: Final = Namespace(BASE + "concept/unit/")
+EVENT_TYPE: Final = Namespace(BASE + "concept/event-type/")
+TOPIC: Final = Namespace(BASE + "concept/topic/")
+
+ELI: Final = Namespace("http://data.europa.eu/eli/ontology#")
+OA: Final = Namespace("http://www.w3.org/ns/oa#")
+QB: Final = Namespace("http://purl.org/linked-data/cube#")
+SH: Final = Namespace("http://www.w3.org/ns/shacl#")
+CELEX: Final = Namespace("http://publications.europa.eu/resource/celex/")
+RESOURCE_TYPE: Final = Namespace("http://publications.europa.eu/resource/authority/resource-type/")
+LANGUAGE: Final = Namespace("http://publications.europa.eu/resource/authority/language/")
+WD: Final = Namespace("http://www.wikidata.org/entity/")
+VANN: Final = Namespace("http://purl.org/vocab/vann/")
+
+PREFIXES: Final[dict[str, Namespace]] = {
+    "mig": MIG,
+    "migs": MIGS,
+    "stance": STANCE,
+    "status": STATUS,
+    "dimension": DIMENSION,
+    "role": ROLE,
+    "measure": MEASURE,
+    "unit": UNIT,
+    "eventtype": EVENT_TYPE,
+    "topic": TOPIC,
+    "vann": VANN,
+    "eli": ELI,
+    "oa": OA,
+    "qb": QB,
+    "sh": SH,
+    "celex": CELEX,
+    "restype": RESOURCE_TYPE,
+    "lang": LANGUAGE,
+    "wd": WD,
+    "dcterms": Namespace(str(DCTERMS)),
+    "foaf": Namespace(str(FOAF)),
+    "org": Namespace(str(ORG)),
+    "owl": Namespace(str(OWL)),
+    "prov": Namespace(str(PROV)),
+    "rdf": Namespace(str(RDF)),
+    "rdfs": Namespace(str(RDFS)),
+    "skos": Namespace(str(SKOS)),
+    "time": Namespace(str(TIME)),
+    "xsd": Namespace(str(XSD)),
+}
+
+
+def bind_all(graph: Graph) -> Graph:
+    """Bind every project prefix on ``graph`` (replacing rdflib's defaults) and return it."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+def sparql_prologue() -> str:
+    """The PREFIX lines for a SPARQL query, in a stable order."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items()))
