@@ -72,7 +72,8 @@ class Build:
 def load(project: Project, files: list[Path] | None = None) -> Build:
     """Parse every input file into its own named graph."""
     files = project.input_files() if files is None else files
-    dataset = bind_all(Dataset())  # type: ignore[arg-type]
+    dataset = Dataset()
+    bind_all(dataset)
     for path in files:
         graph = parse_turtle(path, project.relative(path))
         named = dataset.graph(project.graph_iri(path))
@@ -128,10 +129,10 @@ def write_atomically(outputs: dict[Path, str]) -> None:
     try:
         for target, text in outputs.items():
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-            staged.append((Path(tmp), target))
+            staged.append((Path(name), target))
         for tmp, target in staged:
             os.replace(tmp, target)
     finally:

@@ -67,7 +67,9 @@ class Project:
         for folder in folders:
             base = self.root / folder
             if base.is_dir():
-                files.extend(sorted(base.rglob("*.ttl"), key=lambda p: p.relative_to(base).as_posix()))
+                files.extend(
+                    sorted(base.rglob("*.ttl"), key=lambda p: p.relative_to(base).as_posix())
+                )
         return files
 
     def relative(self, path: Path) -> str:

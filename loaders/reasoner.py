@@ -63,7 +63,9 @@ def check_consistency(graph: Graph) -> Consistency:
                 )
         except owlready2.OwlReadyInconsistentOntologyError as exc:
             why = f" ({exc})" if str(exc) else ""
-            return Consistency(False, f"HermiT: the ontology with its data is inconsistent{why}", [])
+            return Consistency(
+                False, f"HermiT: the ontology with its data is inconsistent{why}", []
+            )
         except owlready2.OwlReadyJavaError as exc:
             raise MigkgError(f"HermiT failed to run: {exc}") from exc
         unsatisfiable = sorted(str(c.iri) for c in world.inconsistent_classes())

@@ -10,11 +10,11 @@ survive: put what a comment would say into ``rdfs:comment`` or ``skos:note``.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF
 from rdflib.plugins.serializers.longturtle import LongTurtleSerializer
+from rdflib.term import Node
 
 from .namespaces import bind_all
 
@@ -22,14 +22,19 @@ from .namespaces import bind_all
 class CanonicalTurtleSerializer(LongTurtleSerializer):
     """longturtle with subjects in IRI order (ontology headers first)."""
 
-    def orderSubjects(self) -> list[URIRef | BNode]:  # noqa: N802 (rdflib's name)
-        headers = sorted(s for s in self.store.subjects(RDF.type, OWL.Ontology) if isinstance(s, URIRef))
+    def orderSubjects(self) -> list[Node]:
+        headers = sorted(
+            s for s in self.store.subjects(RDF.type, OWL.Ontology) if isinstance(s, URIRef)
+        )
         rest = [s for s in self._subjects if s not in headers]
         iris = sorted((s for s in rest if isinstance(s, URIRef)), key=str)
-        bnodes = sorted((s for s in rest if isinstance(s, BNode)), key=lambda b: (self._references[b], str(b)))
+        bnodes = sorted(
+            (s for s in rest if isinstance(s, BNode)), key=lambda b: (self._references[b], str(b))
+        )
         for s in headers:
             self._topLevels[s] = True
-        return [*headers, *iris, *bnodes]
+        ordered: list[Node] = [*headers, *iris, *bnodes]
+        return ordered
 
 
 def canonical_turtle(graph: Graph) -> str:
@@ -38,10 +43,6 @@ def canonical_turtle(graph: Graph) -> str:
     for triple in graph:
         copy.add(triple)
     stream = io.BytesIO()
-    CanonicalTurtleSerializer(copy).serialize(stream, encoding="utf-8", canon=True)
+    serializer = CanonicalTurtleSerializer(copy)  # type: ignore[no-untyped-call]
+    serializer.serialize(stream, encoding="utf-8", canon=True)
     return stream.getvalue().decode("utf-8")
-
-
-def is_canonical(path: Path, graph: Graph) -> bool:
-    """Whether the file at ``path`` already holds the canonical text of ``graph``."""
-    return path.read_text(encoding="utf-8") == canonical_turtle(graph)

@@ -1,0 +1,45 @@
+"""Shared fixtures: the real project, its build and the union graph."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from loaders.build import Build, load
+from loaders.project import Project
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return Project.locate(ROOT)
+
+
+@pytest.fixture(scope="session")
+def build(project: Project) -> Build:
+    return load(project)
+
+
+@pytest.fixture(scope="session")
+def graph(build: Build) -> Graph:
+    """The union of every input file: what queries see."""
+    return build.union()
+
+
+@pytest.fixture(scope="session")
+def ontology(build: Build) -> Graph:
+    return build.union(["ontology"])
+
+
+@pytest.fixture()
+def project_copy(tmp_path: Path) -> Project:
+    """A throw-away copy of the repository's data folders, safe to break."""
+    for name in ("ontology", "instances", "shapes", "queries", "sources"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return Project.locate(tmp_path)

@@ -1,0 +1,122 @@
+"""The build: one named graph per file, stable output, atomic writes, clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDFS, SKOS
+
+from loaders.build import Build, class_counts, load, write_outputs
+from loaders.cli import main
+from loaders.namespaces import GRAPH, MIG
+from loaders.project import Project
+
+
+def test_every_input_file_is_a_named_graph(build: Build, project: Project) -> None:
+    files = project.input_files()
+    assert {project.relative(f) for f in files} >= {
+        "ontology/migkg.ttl",
+        "ontology/instruments.ttl",
+        "instances/sources.ttl",
+    }
+    iris = {str(iri) for iri, _ in build.graphs()}
+    assert iris == {str(GRAPH[project.relative(f)]) for f in files}
+    # a triple knows the file it came from
+    where = {str(g) for *_, g in build.dataset.quads((MIG.Regulation, RDFS.subClassOf, None, None))}
+    assert where == {str(GRAPH["ontology/instruments.ttl"])}
+    where = {str(g) for *_, g in build.dataset.quads((MIG.Regulation, SKOS.closeMatch, None, None))}
+    assert where == {str(GRAPH["ontology/alignments.ttl"])}
+
+
+def test_union_has_every_triple_of_every_file(build: Build) -> None:
+    total = {t for _, g in build.graphs() for t in g}
+    assert len(build.union()) == len(total) > 1500
+
+
+def test_counts_per_class(graph: Graph) -> None:
+    counts = dict(class_counts(graph))
+    assert counts["owl:Ontology"] == 11
+    assert counts["skos:ConceptScheme"] == 8
+    assert counts["mig:BncFiche"] == 1
+    assert counts["mig:ParliamentaryLetter"] == 2
+
+
+def test_outputs_parse_back_to_the_same_graphs(project_copy: Project) -> None:
+    build = load(project_copy)
+    trig, ttl = write_outputs(build)
+    back = Dataset()
+    back.parse(trig, format="trig")
+    got = {str(g.identifier): g for g in back.graphs() if len(g)}
+    want = {str(iri): g for iri, g in build.graphs()}
+    assert got.keys() == want.keys()
+    for iri, graph in want.items():
+        assert isomorphic(got[iri], graph), iri
+    union = Graph().parse(ttl, format="turtle")
+    assert isomorphic(union, build.union())
+
+
+def test_build_output_is_byte_identical_across_runs(project_copy: Project) -> None:
+    def run() -> tuple[bytes, bytes]:
+        subprocess.run(
+            [sys.executable, "-m", "loaders", "--root", str(project_copy.root), "build"],
+            check=True,
+            capture_output=True,
+        )
+        dist = project_copy.dist
+        return (dist / "graph.trig").read_bytes(), (dist / "graph.ttl").read_bytes()
+
+    assert run() == run()
+
+
+def test_malformed_turtle_names_file_and_line_and_keeps_dist(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dist = project_copy.dist
+    dist.mkdir()
+    (dist / "graph.ttl").write_text("earlier output\n")
+    bad = project_copy.root / "instances" / "broken.ttl"
+    bad.write_text(
+        "@prefix mig: <https://w3id.org/migkg/def#> .\n"
+        "<https://w3id.org/migkg/id/x> a mig:Regulation .\n"
+        "<https://w3id.org/migkg/id/y> a mig:Directive ;\n"
+        '    mig:hasTitle "unterminated .\n'
+    )
+    code = main(["--root", str(project_copy.root), "build"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "instances/broken.ttl:4:" in err
+    assert "Turtle syntax error" in err
+    assert (dist / "graph.ttl").read_text() == "earlier output\n"
+    assert not (dist / "graph.trig").exists()
+    assert not [p for p in dist.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_non_utf8_file_is_a_clear_error(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = project_copy.root / "instances" / "latin1.ttl"
+    bad.write_bytes(
+        b'@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n<urn:x> rdfs:label "caf\xe9" .\n'
+    )
+    assert main(["--root", str(project_copy.root), "stats"]) == 2
+    err = capsys.readouterr().err
+    assert "instances/latin1.ttl:2: not UTF-8 text" in err
+
+
+def test_missing_root_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(tmp_path), "build"]) == 2
+    assert "no ontology/ folder" in capsys.readouterr().err
+
+
+def test_stats_prints_counts_without_writing(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(project_copy.root), "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "mig:BncFiche" in out and "triples" in out
+    assert not project_copy.dist.exists()

@@ -1,0 +1,69 @@
+"""Every Turtle file is in canonical form; fmt restores it and carries the version."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal
+from rdflib.compare import isomorphic
+from rdflib.namespace import OWL
+
+from loaders.cli import main
+from loaders.format import not_canonical, rewrite, version_iri
+from loaders.namespaces import ONTOLOGY
+from loaders.project import Project
+
+
+def test_every_file_in_the_repository_is_canonical(project: Project) -> None:
+    bad = [project.relative(p) for p in not_canonical(project)]
+    assert bad == [], f"not canonical, run `migkg fmt`: {bad}"
+
+
+def test_fmt_check_fails_on_a_reordered_file_and_fmt_repairs_it(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project_copy.root / "ontology" / "places.ttl"
+    before = Graph().parse(path)
+    text = path.read_text()
+    blocks = text.split("\n\n")
+    path.write_text("\n\n".join([blocks[0], *reversed(blocks[1:])]))  # same triples, other order
+    assert main(["--root", str(project_copy.root), "fmt", "--check"]) == 1
+    assert "ontology/places.ttl: not in canonical form" in capsys.readouterr().out
+    assert rewrite(project_copy) == [path]
+    assert path.read_text() == text
+    assert isomorphic(Graph().parse(path), before)
+    assert main(["--root", str(project_copy.root), "fmt", "--check"]) == 0
+
+
+def test_fmt_takes_the_version_from_pyproject(project_copy: Project) -> None:
+    pyproject = project_copy.root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(f'version = "{project_copy.version}"', 'version = "9.8.7"', 1)
+    )
+    fresh = Project.locate(project_copy.root)
+    assert fresh.version == "9.8.7"
+    rewrite(fresh)
+    g = Graph().parse(fresh.root / "ontology" / "actors.ttl")
+    assert g.value(ONTOLOGY["actors"], OWL.versionInfo) == Literal("9.8.7")
+    assert g.value(ONTOLOGY["actors"], OWL.versionIRI) == ONTOLOGY["9.8.7/actors"]
+
+
+def test_version_iri_of_top_and_module() -> None:
+    assert (
+        str(version_iri(ONTOLOGY[""].removesuffix("/"), "1.2.3"))
+        == "https://w3id.org/migkg/def/1.2.3"
+    )  # type: ignore[arg-type]
+    assert (
+        str(version_iri(ONTOLOGY["figures"], "1.2.3")) == "https://w3id.org/migkg/def/1.2.3/figures"
+    )
+
+
+def test_fmt_leaves_files_alone_when_one_does_not_parse(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    places = project_copy.root / "ontology" / "places.ttl"
+    messy = places.read_text().replace("    ", "  ")
+    places.write_text(messy)
+    (project_copy.root / "instances" / "zz-bad.ttl").write_text("<urn:a> <urn:b> .\n")
+    assert main(["--root", str(project_copy.root), "fmt"]) == 2
+    assert "instances/zz-bad.ttl:1:" in capsys.readouterr().err
+    assert places.read_text() == messy
