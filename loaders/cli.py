@@ -71,6 +71,23 @@ def cmd_reason(args: argparse.Namespace) -> int:
     return EXIT_OK if result.consistent else EXIT_FINDINGS
 
 
+def cmd_locate(args: argparse.Namespace) -> int:
+    from .build import load
+    from .evidence import locate_files, problems
+
+    project = _project(args)
+    if args.check:
+        found = problems(load(project).union(["instances"]), project)
+        for line in found:
+            print(line)
+        print(f"{len(found)} evidence problem(s)")
+        return EXIT_FINDINGS if found else EXIT_OK
+    files = [Path(f).resolve() for f in args.files] or None
+    for path in locate_files(project, files):
+        print(f"recorded quote positions in {project.relative(path)}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="migkg",
@@ -104,6 +121,11 @@ def parser() -> argparse.ArgumentParser:
     fmt = add("fmt", cmd_fmt, "rewrite Turtle files in canonical form (sorted longturtle)")
     fmt.add_argument("--check", action="store_true", help="only list files not in canonical form")
     fmt.add_argument("files", nargs="*", help="files to format (default: every input file)")
+    loc = add("locate", cmd_locate, "find every evidence quote in its source; record its offsets")
+    loc.add_argument(
+        "--check", action="store_true", help="only report quotes not found or not recorded"
+    )
+    loc.add_argument("files", nargs="*", help="instance files to update (default: all)")
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top
 

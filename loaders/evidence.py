@@ -1,0 +1,164 @@
+"""Evidence: find every quote in its source and record where it is.
+
+A fact carries ``mig:hasEvidence`` → ``mig:Evidence`` → ``oa:hasTarget`` → an
+``oa:SpecificResource`` with ``oa:hasSource`` (the source document) and an
+``oa:TextQuoteSelector`` (``oa:exact``). ``migkg locate`` finds each quote in the
+normalised text of its document (``loaders.text``) and writes the
+``oa:TextPositionSelector`` (``oa:start``, ``oa:end``) beside it, plus ``oa:prefix``
+and ``oa:suffix`` where the quote occurs more than once. ``problems`` lists every quote
+that is not found, or whose recorded position is not where it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from .build import parse_turtle, write_atomically
+from .errors import MigkgError
+from .namespaces import MIG, OA
+from .project import Project
+from .text import Normalised, QuoteNotFound, Span, load_source, locate
+from .turtle import canonical_turtle
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One text quote selector and what it points at."""
+
+    target: URIRef | BNode  # the oa:SpecificResource
+    selector: URIRef | BNode  # the oa:TextQuoteSelector
+    source: URIRef
+    exact: str
+    prefix: str | None
+    suffix: str | None
+
+
+def source_files(graph: Graph, project: Project) -> dict[URIRef, Path]:
+    """Source document IRI → its text file, from the manifest (``mig:hasSourceFile``)."""
+    return {
+        s: project.root / str(o)
+        for s, o in graph.subject_objects(MIG.hasSourceFile)
+        if isinstance(s, URIRef)
+    }
+
+
+def quotes(graph: Graph) -> list[Quote]:
+    found = []
+    for selector in graph.subjects(RDF.type, OA.TextQuoteSelector):
+        exact = graph.value(selector, OA.exact)
+        for target in graph.subjects(OA.hasSelector, selector):
+            source = graph.value(target, OA.hasSource)
+            if not isinstance(source, URIRef) or exact is None:
+                continue
+            if not isinstance(target, URIRef | BNode) or not isinstance(selector, URIRef | BNode):
+                continue
+            prefix = graph.value(selector, OA.prefix)
+            suffix = graph.value(selector, OA.suffix)
+            found.append(
+                Quote(
+                    target,
+                    selector,
+                    source,
+                    str(exact),
+                    str(prefix) if prefix else None,
+                    str(suffix) if suffix else None,
+                )
+            )
+    return sorted(found, key=lambda q: (str(q.source), q.exact))
+
+
+def _texts(graph: Graph, project: Project) -> dict[URIRef, Normalised]:
+    return {
+        iri: load_source(path)
+        for iri, path in source_files(graph, project).items()
+        if path.is_file()
+    }
+
+
+def _recorded_position(graph: Graph, target: URIRef | BNode) -> tuple[int, int] | None:
+    for sel in graph.objects(target, OA.hasSelector):
+        if (sel, RDF.type, OA.TextPositionSelector) in graph:
+            start, end = graph.value(sel, OA.start), graph.value(sel, OA.end)
+            if isinstance(start, Literal) and isinstance(end, Literal):
+                return int(start), int(end)
+    return None
+
+
+def problems(graph: Graph, project: Project) -> list[str]:
+    """Every quote that is not in its source, or whose recorded offsets are wrong."""
+    texts = _texts(graph, project)
+    out = []
+    for q in quotes(graph):
+        where = _describe(graph, q)
+        text = texts.get(q.source)
+        if text is None:
+            out.append(f"{where}: source {q.source} has no text file in the manifest")
+            continue
+        try:
+            span = locate(text, q.exact, q.prefix, q.suffix)
+        except QuoteNotFound as exc:
+            out.append(f"{where}: {exc}")
+            continue
+        if _recorded_position(graph, q.target) != (span.start, span.end):
+            out.append(f"{where}: position not recorded or wrong (run: migkg locate)")
+    return out
+
+
+def _describe(graph: Graph, q: Quote) -> str:
+    """Name the fact a quote belongs to: the subject that has the evidence."""
+    for evidence in graph.subjects(OA.hasTarget, q.target):
+        for fact in graph.subjects(MIG.hasEvidence, evidence):
+            return str(fact)
+    return f"quote {q.exact[:40]!r}"
+
+
+def record(graph: Graph, texts: dict[URIRef, Normalised], display: str) -> None:
+    """Write position selectors (and prefix/suffix for repeated quotes) into ``graph``."""
+    for q in quotes(graph):
+        text = texts.get(q.source)
+        if text is None:
+            raise MigkgError(f"{display}: {q.source} is not a source document of the manifest")
+        try:
+            span: Span = locate(text, q.exact, q.prefix, q.suffix)
+        except QuoteNotFound as exc:
+            raise MigkgError(f"{display}: {_describe(graph, q)}: {exc}") from exc
+        graph.set((q.selector, OA.exact, Literal(span.exact)))
+        if span.occurrences > 1:
+            graph.set((q.selector, OA.prefix, Literal(span.prefix)))
+            graph.set((q.selector, OA.suffix, Literal(span.suffix)))
+        for sel in list(graph.objects(q.target, OA.hasSelector)):
+            if (sel, RDF.type, OA.TextPositionSelector) in graph:
+                graph.remove((q.target, OA.hasSelector, sel))
+                graph.remove((sel, None, None))
+        position = BNode()
+        graph.add((q.target, OA.hasSelector, position))
+        graph.add((position, RDF.type, OA.TextPositionSelector))
+        graph.add((position, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
+        graph.add((position, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+
+
+def locate_files(project: Project, files: list[Path] | None = None) -> list[Path]:
+    """Record quote positions in the instance files; return the files that changed.
+
+    Every file is read and every quote found before any file is written.
+    """
+    files = files if files is not None else project.input_files(("instances",))
+    manifest = Graph()
+    for path in project.input_files(("instances",)):
+        manifest += parse_turtle(path, project.relative(path))
+    texts = _texts(manifest, project)
+    out: dict[Path, str] = {}
+    for path in files:
+        graph = parse_turtle(path, project.relative(path))
+        if not any(graph.triples((None, RDF.type, OA.TextQuoteSelector))):
+            continue
+        record(graph, texts, project.relative(path))
+        text = canonical_turtle(graph)
+        if text != path.read_text(encoding="utf-8"):
+            out[path] = text
+    write_atomically(out)
+    return sorted(out)

@@ -1,0 +1,169 @@
+"""Text normalisation and the quote locator.
+
+Source texts are PDF extractions: words are broken across lines with a hyphen
+("gecontro-\\nleerde"), and line breaks and runs of spaces fall anywhere. Quotes are
+matched against a normalised text in which
+
+* a word broken at a line end with a hyphen is joined ("gecontroleerde"); where the
+  letter before the hyphen is a capital or a digit the hyphen is a real one and is
+  kept ("EU-\\nhervestiging" becomes "EU-hervestiging");
+* every run of white space becomes one space, and leading and trailing space goes.
+
+Offsets (``oa:start``/``oa:end`` of a text position selector) count characters of the
+normalised text; ``Normalised.original`` maps any of them back to the raw file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+_BREAK = re.compile(r"(?<=\w)-[ \t]*\r?\n[ \t]*(?=\w)")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A normalised text and, per character, its offset in the original."""
+
+    text: str
+    offsets: tuple[int, ...]
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that the normalised span [start, end) covers."""
+        if start == end:
+            at = self.offsets[start] if start < len(self.offsets) else self._end
+            return at, at
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+    @property
+    def _end(self) -> int:
+        return self.offsets[-1] + 1 if self.offsets else 0
+
+
+def normalise(raw: str) -> Normalised:
+    """Join hyphenated line breaks and fold white space, keeping an offset map."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    breaks = {m.start(): m.end() for m in _BREAK.finditer(raw)}
+    i = 0
+    pending_space = False
+    while i < len(raw):
+        if i in breaks:
+            before = raw[i - 1]
+            if before.isupper() or before.isdigit():
+                chars.append("-")
+                offsets.append(i)
+            i = breaks[i]
+            continue
+        ch = raw[i]
+        if ch.isspace():
+            pending_space = bool(chars)
+            i += 1
+            continue
+        if pending_space:
+            chars.append(" ")
+            offsets.append(i - 1)
+            pending_space = False
+        chars.append(ch)
+        offsets.append(i)
+        i += 1
+    return Normalised("".join(chars), tuple(offsets))
+
+
+def normalise_quote(quote: str) -> str:
+    """A quote as written in the data, folded the same way as the source text."""
+    return normalise(quote).text
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+    occurrences: int
+
+
+class QuoteNotFound(LookupError):
+    def __init__(self, quote: str, closest: str) -> None:
+        super().__init__(f"quote not found: {quote!r}; closest passage: {closest!r}")
+        self.quote = quote
+        self.closest = closest
+
+
+CONTEXT = 32
+"""Characters of prefix and suffix recorded with a quote."""
+
+
+@cache
+def load_source(path: Path) -> Normalised:
+    return normalise(path.read_text(encoding="utf-8"))
+
+
+def locate(
+    source: Normalised, quote: str, prefix: str | None = None, suffix: str | None = None
+) -> Span:
+    """Find ``quote`` in ``source``. With several occurrences, ``prefix``/``suffix`` pick
+    one (else the first is taken); ``Span.occurrences`` says how many there were."""
+    exact = normalise_quote(quote)
+    if not exact:
+        raise QuoteNotFound(quote, "")
+    text = source.text
+    starts = [m.start() for m in re.finditer(re.escape(exact), text)]
+    if not starts:
+        raise QuoteNotFound(quote, closest(source, exact))
+    chosen = starts[0]
+    if len(starts) > 1 and (prefix or suffix):
+        want_p = normalise_quote(prefix or "")
+        want_s = normalise_quote(suffix or "")
+        for s in starts:
+            before = text[max(0, s - len(want_p)) : s] if want_p else ""
+            after = text[s + len(exact) : s + len(exact) + len(want_s)] if want_s else ""
+            if before == want_p and after == want_s:
+                chosen = s
+                break
+    end = chosen + len(exact)
+    return Span(
+        start=chosen,
+        end=end,
+        exact=exact,
+        prefix=text[max(0, chosen - CONTEXT) : chosen],
+        suffix=text[end : end + CONTEXT],
+        occurrences=len(starts),
+    )
+
+
+def closest(source: Normalised, quote: str) -> str:
+    """The passage of ``source`` most like ``quote``, to help fix a quote that is off."""
+    text = source.text
+    n = len(quote)
+    if n == 0 or not text:
+        return ""
+    # anchor on the rarest long word of the quote, then compare windows around it
+    words = sorted({w for w in re.findall(r"\w{5,}", quote)}, key=lambda w: text.count(w) or 10**9)
+    candidates: list[int] = []
+    for word in words[:3]:
+        offset_in_quote = quote.find(word)
+        candidates += [m.start() - offset_in_quote for m in re.finditer(re.escape(word), text)][:50]
+    if not candidates:
+        candidates = list(range(0, max(1, len(text) - n), max(1, n // 2)))
+    best, best_ratio = "", -1.0
+    for c in candidates:
+        c = max(0, min(c, len(text) - n))
+        window = text[c : c + n]
+        ratio = difflib.SequenceMatcher(None, quote, window, autojunk=False).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = window, ratio
+    return best
+
+
+def line_of(raw: str, offset: int) -> int:
+    """1-based line number of ``offset`` in ``raw``."""
+    starts = [0] + [m.end() for m in re.finditer("\n", raw)]
+    return bisect.bisect_right(starts, offset)

@@ -1,0 +1,169 @@
+"""Instance data: every fact traceable to a verbatim quote, identifiers well formed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from loaders import identifiers as ids
+from loaders.build import Build
+from loaders.evidence import problems, quotes
+from loaders.namespaces import ID, MIG, OA, QB
+from loaders.project import Project
+
+FACT_CLASSES = [
+    MIG.Position,
+    MIG.Assessment,
+    QB.Observation,
+    MIG.Claim,
+    MIG.Involvement,
+    MIG.ActorRole,
+    MIG.PlaceRole,
+    MIG.Event,
+]
+ENTITY_CLASSES = ["Instrument", "Actor", "Place", "TreatyProvision", "Package", "Period"]
+
+
+@pytest.fixture(scope="module")
+def data(build: Build) -> Graph:
+    """Ontology plus instances (the ontology is needed for subclass look-ups)."""
+    return build.union(["ontology", "instances"])
+
+
+def instances_of(graph: Graph, cls: URIRef) -> set[URIRef]:
+    rows = graph.query(
+        "SELECT DISTINCT ?x WHERE { ?x a/rdfs:subClassOf* ?c }",
+        initBindings={"c": cls},
+        initNs={"rdfs": RDFS},
+    )
+    return {r[0] for r in rows if isinstance(r[0], URIRef)}  # type: ignore[index]
+
+
+def test_every_quote_is_found_in_its_source_at_its_recorded_place(
+    data: Graph, project: Project
+) -> None:
+    assert quotes(data), "no evidence quotes in the graph"
+    assert problems(data, project) == []
+
+
+def test_every_fact_names_its_document_and_evidence(data: Graph) -> None:
+    missing = []
+    for cls in FACT_CLASSES:
+        for fact in data.subjects(RDF.type, cls):
+            if data.value(fact, MIG.isStatedIn) is None:
+                missing.append(f"{fact}: no mig:isStatedIn")
+            if data.value(fact, MIG.hasEvidence) is None:
+                missing.append(f"{fact}: no mig:hasEvidence")
+    assert missing == []
+
+
+def test_evidence_quotes_come_from_the_document_the_fact_names(data: Graph) -> None:
+    wrong = []
+    for fact, evidence in data.subject_objects(MIG.hasEvidence):
+        stated = set(data.objects(fact, MIG.isStatedIn))
+        for target in data.objects(evidence, OA.hasTarget):
+            source = data.value(target, OA.hasSource)
+            if stated and source not in stated:
+                wrong.append(f"{fact}: quote from {source}, stated in {sorted(stated)}")
+    assert wrong == []
+
+
+def test_every_entity_is_traceable_to_a_source_or_an_external_source(data: Graph) -> None:
+    untraced = []
+    for name in ENTITY_CLASSES:
+        for entity in instances_of(data, MIG[name]):
+            if not str(entity).startswith(str(ID)):
+                continue
+            if (
+                data.value(entity, MIG.hasEvidence) is None
+                and data.value(entity, MIG.hasExternalSource) is None
+            ):
+                untraced.append(str(entity))
+    assert sorted(untraced) == []
+
+
+def test_at_most_one_label_per_language(data: Graph) -> None:
+    labels: dict[tuple[URIRef, str], set[str]] = defaultdict(set)
+    for s, o in data.subject_objects(RDFS.label):
+        if isinstance(s, URIRef) and isinstance(o, Literal) and str(s).startswith(str(ID)):
+            labels[(s, o.language or "")].add(str(o))
+    doubles = {f"{s} @{lang}": sorted(v) for (s, lang), v in labels.items() if len(v) > 1}
+    assert doubles == {}
+
+
+def test_every_instance_has_dutch_and_english_labels(data: Graph) -> None:
+    missing = []
+    for s in set(data.subjects(RDF.type, None)):
+        if isinstance(s, URIRef) and str(s).startswith(str(ID)) and "/figure/" not in str(s):
+            langs = {o.language for o in data.objects(s, RDFS.label) if isinstance(o, Literal)}
+            if not {"nl", "en"} <= langs:
+                missing.append(f"{s}: {sorted(str(x) for x in langs)}")
+    assert missing == []
+
+
+IDENTIFIER_CHECKS = {
+    MIG.hasComNumber: lambda v: ids.commission_number(v).canonical,
+    MIG.hasCNumber: lambda v: ids.commission_number(v).canonical,
+    MIG.hasSwdNumber: lambda v: ids.commission_number(v).canonical,
+    MIG.hasCelexNumber: ids.check_celex,
+    MIG.hasActNumber: lambda v: ids.act_number(v).canonical,
+    MIG.hasKamerstukNumber: lambda v: ids.kamerstuk_number(v).canonical,
+    MIG.hasInterinstitutionalNumber: ids.procedure_number,
+}
+
+
+def test_identifiers_parse_and_are_in_canonical_form(data: Graph) -> None:
+    bad = []
+    for prop, canonical in IDENTIFIER_CHECKS.items():
+        for s, value in data.subject_objects(prop):
+            try:
+                if canonical(str(value)) != str(value):
+                    bad.append(
+                        f"{s} {prop}: {value!r} is not canonical ({canonical(str(value))!r})"
+                    )
+            except ids.IdentifierError as exc:
+                bad.append(f"{s} {prop}: {exc}")
+    assert bad == []
+
+
+def test_iris_are_minted_from_their_identifiers(data: Graph) -> None:
+    wrong = []
+    for s, value in data.subject_objects(MIG.hasComNumber):
+        if str(s).startswith(str(ID["com/"])) and s != ids.commission_number(str(value)).iri:
+            wrong.append(f"{s} has {value}")
+    for s, value in data.subject_objects(MIG.hasCelexNumber):
+        if str(s).startswith(str(ID["celex/"])) and s != ids.celex_iri(str(value)):
+            wrong.append(f"{s} has CELEX {value}")
+    for s, value in data.subject_objects(MIG.hasKamerstukNumber):
+        if s != ids.kamerstuk_number(str(value)).iri:
+            wrong.append(f"{s} has Kamerstuk {value}")
+    assert wrong == []
+
+
+def test_one_instrument_one_iri(data: Graph) -> None:
+    """Two IRIs carrying the same identifier are two spellings of one instrument."""
+    owners: dict[tuple[str, str], set[URIRef]] = defaultdict(set)
+    for prop in IDENTIFIER_CHECKS:
+        for s, value in data.subject_objects(prop):
+            if isinstance(s, URIRef):
+                owners[(str(prop), str(value))].add(s)
+    doubles = {k: sorted(v) for k, v in owners.items() if len(v) > 1}
+    assert doubles == {}
+
+
+def test_figures_are_typed_numbers(data: Graph) -> None:
+    bad = []
+    observations = set(data.subjects(RDF.type, QB.Observation))
+    for obs in observations:
+        value = data.value(obs, MIG.obsValue)
+        if not (isinstance(value, Literal) and value.datatype in (XSD.integer, XSD.decimal)):
+            bad.append(f"{obs}: {value!r}")
+        elif value.toPython() < 0:
+            bad.append(f"{obs}: negative {value}")
+        for dim in (MIG.refProgramme, MIG.refPeriod, MIG.refActor, MIG.refMeasureType, MIG.hasUnit):
+            if data.value(obs, dim) is None:
+                bad.append(f"{obs}: no {dim}")
+    assert bad == []
