@@ -88,6 +88,21 @@ def cmd_locate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from .build import load, write_atomically
+    from .coverage import markdown
+
+    project = _project(args)
+    text = markdown(load(project).union(["ontology", "instances"]))
+    target = args.output or project.root / "docs" / "coverage.md"
+    if str(target) == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    write_atomically({Path(target): text})
+    print(f"wrote {project.relative(Path(target))}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="migkg",
@@ -126,6 +141,10 @@ def parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="only report quotes not found or not recorded"
     )
     loc.add_argument("files", nargs="*", help="instance files to update (default: all)")
+    cov = add(
+        "coverage", cmd_coverage, "write docs/coverage.md: what each source document contributed"
+    )
+    cov.add_argument("-o", "--output", type=Path, help="file to write (- for standard output)")
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top
 

@@ -26,6 +26,11 @@ _BREAK = re.compile(r"(?<=\w)-[ \t]*\r?\n[ \t]*(?=\w)")
 _SPACE = re.compile(r"\s+")
 
 
+def _keeps_hyphen(before: str) -> bool:
+    """A hyphen at a line end after a capital or digit is part of the word (EU-, COVID-)."""
+    return before.isupper() or before.isdigit()
+
+
 @dataclass(frozen=True)
 class Normalised:
     """A normalised text and, per character, its offset in the original."""
@@ -55,7 +60,7 @@ def normalise(raw: str) -> Normalised:
     while i < len(raw):
         if i in breaks:
             before = raw[i - 1]
-            if before.isupper() or before.isdigit():
+            if _keeps_hyphen(before):
                 chars.append("-")
                 offsets.append(i)
             i = breaks[i]
@@ -78,6 +83,12 @@ def normalise(raw: str) -> Normalised:
 def normalise_quote(quote: str) -> str:
     """A quote as written in the data, folded the same way as the source text."""
     return normalise(quote).text
+
+
+def _fold_context(context: str) -> str:
+    """Prefix or suffix text folded like the source, keeping its edge spaces."""
+    joined = _BREAK.sub(lambda m: "-" if _keeps_hyphen(m.string[m.start() - 1]) else "", context)
+    return _SPACE.sub(" ", joined)
 
 
 @dataclass(frozen=True)
@@ -120,8 +131,8 @@ def locate(
         raise QuoteNotFound(quote, closest(source, exact))
     chosen = starts[0]
     if len(starts) > 1 and (prefix or suffix):
-        want_p = normalise_quote(prefix or "")
-        want_s = normalise_quote(suffix or "")
+        want_p = _fold_context(prefix or "")
+        want_s = _fold_context(suffix or "")
         for s in starts:
             before = text[max(0, s - len(want_p)) : s] if want_p else ""
             after = text[s + len(exact) : s + len(exact) + len(want_s)] if want_s else ""

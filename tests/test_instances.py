@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from loaders import identifiers as ids
 from loaders.build import Build
@@ -167,3 +167,25 @@ def test_figures_are_typed_numbers(data: Graph) -> None:
             if data.value(obs, dim) is None:
                 bad.append(f"{obs}: no {dim}")
     assert bad == []
+
+
+def test_external_facts_are_marked_and_kept_apart(data: Graph, project: Project) -> None:
+    """A fact from outside the five documents names an external IRI and says so in a note."""
+    sources = set(data.subjects(MIG.hasSourceFile, None))
+    external = list(data.subject_objects(MIG.hasExternalSource))
+    problems_found = []
+    for node, origin in external:
+        if not isinstance(origin, URIRef) or str(origin).startswith(str(ID)) or origin in sources:
+            problems_found.append(f"{node}: external source {origin} is not an outside IRI")
+        if data.value(node, SKOS.note) is None:
+            problems_found.append(f"{node}: no skos:note saying what comes from outside")
+    assert problems_found == []
+
+
+def test_coverage_document_is_current(data: Graph, project: Project) -> None:
+    from loaders.coverage import markdown
+
+    path = project.root / "docs" / "coverage.md"
+    assert path.read_text(encoding="utf-8") == markdown(data), (
+        "docs/coverage.md is stale: run migkg coverage"
+    )
