@@ -11,17 +11,19 @@ that is not found, or whose recorded position is not where it is.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
 from .build import parse_turtle, write_atomically
 from .errors import MigkgError
 from .namespaces import MIG, OA
 from .project import Project
-from .text import Normalised, QuoteNotFound, Span, load_source, locate
+from .text import Normalised, QuoteNotFound, Span, load_source, locate, normalise_quote
 from .turtle import canonical_turtle
 
 
@@ -117,7 +119,13 @@ def _describe(graph: Graph, q: Quote) -> str:
 
 
 def record(graph: Graph, texts: dict[URIRef, Normalised], display: str) -> None:
-    """Write position selectors (and prefix/suffix for repeated quotes) into ``graph``."""
+    """Find every quote of ``graph`` and write where it is.
+
+    Each evidence gets IRIs in place of blank nodes (``name_evidence``), its quote the
+    normalised text, ``oa:prefix``/``oa:suffix`` when it occurs more than once, and a
+    text position selector with its offsets.
+    """
+    name_evidence(graph)
     for q in quotes(graph):
         text = texts.get(q.source)
         if text is None:
@@ -134,11 +142,66 @@ def record(graph: Graph, texts: dict[URIRef, Normalised], display: str) -> None:
             if (sel, RDF.type, OA.TextPositionSelector) in graph:
                 graph.remove((q.target, OA.hasSelector, sel))
                 graph.remove((sel, None, None))
-        position = BNode()
+        position = URIRef(str(q.target).removesuffix("-target") + "-position")
         graph.add((q.target, OA.hasSelector, position))
         graph.add((position, RDF.type, OA.TextPositionSelector))
         graph.add((position, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
         graph.add((position, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+
+
+def evidence_iri(fact: URIRef, source: URIRef, exact: str) -> URIRef:
+    """``<fact>#evidence-<document>-<digest of source and quote>``: stable across runs, and
+    sorted right after the fact, so a reviewer reads the quote under what it supports."""
+    digest = hashlib.sha256(f"{source}|{normalise_quote(exact)}".encode()).hexdigest()[:12]
+    return URIRef(f"{fact}#evidence-{str(source).rsplit('/', 1)[-1]}-{digest}")
+
+
+def name_evidence(graph: Graph) -> None:
+    """Give every evidence written with blank nodes IRIs of its own.
+
+    Contributors write evidence as nested blank nodes; stored, it uses IRIs
+    (``<fact>#evidence-000-<digest>`` with ``-target``, ``-quote`` and ``-position``), so that
+    files serialise
+    the same way every time without costly blank-node canonicalisation and every quote
+    can be pointed at.
+    """
+    renames: dict[BNode, URIRef] = {}
+    for fact, evidence in sorted(graph.subject_objects(MIG.hasEvidence)):
+        if not isinstance(evidence, BNode) or evidence in renames or not isinstance(fact, URIRef):
+            continue
+        target = graph.value(evidence, OA.hasTarget)
+        source = graph.value(target, OA.hasSource) if target is not None else None
+        selector = (
+            next(
+                (
+                    s
+                    for s in graph.objects(target, OA.hasSelector)
+                    if (s, RDF.type, OA.TextQuoteSelector) in graph
+                ),
+                None,
+            )
+            if target is not None
+            else None
+        )
+        exact = graph.value(selector, OA.exact) if selector is not None else None
+        if not isinstance(source, URIRef) or exact is None:
+            continue
+        base = evidence_iri(fact, source, str(exact))
+        renames[evidence] = base
+        if isinstance(target, BNode):
+            renames[target] = URIRef(f"{base}-target")
+        if isinstance(selector, BNode):
+            renames[selector] = URIRef(f"{base}-quote")
+    if not renames:
+        return
+
+    def renamed(node: Node) -> Node:
+        return renames.get(node, node) if isinstance(node, BNode) else node
+
+    for s, p, o in list(graph):
+        if s in renames or o in renames:
+            graph.remove((s, p, o))
+            graph.add((renamed(s), p, renamed(o)))
 
 
 def locate_files(project: Project, files: list[Path] | None = None) -> list[Path]:

@@ -44,5 +44,7 @@ def canonical_turtle(graph: Graph) -> str:
         copy.add(triple)
     stream = io.BytesIO()
     serializer = CanonicalTurtleSerializer(copy)  # type: ignore[no-untyped-call]
-    serializer.serialize(stream, encoding="utf-8", canon=True)
+    # blank-node canonicalisation is costly; it is only needed where there are blank nodes
+    has_bnodes = any(isinstance(t, BNode) for triple in copy for t in triple)
+    serializer.serialize(stream, encoding="utf-8", canon=has_bnodes)
     return stream.getvalue().decode("utf-8")
