@@ -158,18 +158,30 @@ def test_one_instrument_one_iri(data: Graph) -> None:
     assert doubles == {}
 
 
-def test_figures_are_typed_numbers(data: Graph) -> None:
+def test_figures_are_typed_numbers_with_every_dimension_of_their_structure(data: Graph) -> None:
     bad = []
-    observations = set(data.subjects(RDF.type, QB.Observation))
-    for obs in observations:
+    for obs in sorted(set(data.subjects(RDF.type, QB.Observation))):
         value = data.value(obs, MIG.obsValue)
         if not (isinstance(value, Literal) and value.datatype in (XSD.integer, XSD.decimal)):
-            bad.append(f"{obs}: {value!r}")
+            bad.append(f"{obs}: value {value!r} is not an xsd:integer or xsd:decimal")
         elif value.toPython() < 0:
             bad.append(f"{obs}: negative {value}")
-        for dim in (MIG.refProgramme, MIG.refPeriod, MIG.refActor, MIG.refMeasureType, MIG.hasUnit):
-            if data.value(obs, dim) is None:
-                bad.append(f"{obs}: no {dim}")
+        structure = data.value(data.value(obs, QB.dataSet), QB.structure)
+        if structure not in (MIG.FiguresStructure, MIG.StatisticsStructure):
+            bad.append(f"{obs}: its data set has no known qb:structure ({structure})")
+            continue
+        required = [
+            data.value(spec, QB.dimension) or data.value(spec, QB.attribute)
+            for spec in data.objects(structure, QB.component)
+            if data.value(spec, QB.dimension) is not None
+            or (
+                data.value(spec, QB.attribute) is not None
+                and data.value(spec, QB.componentRequired) == Literal(True)
+            )
+        ]
+        for prop in required:
+            if data.value(obs, prop) is None:
+                bad.append(f"{obs}: no {prop}")
     assert bad == []
 
 
