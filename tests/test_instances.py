@@ -101,7 +101,13 @@ def test_at_most_one_label_per_language(data: Graph) -> None:
 def test_every_instance_has_dutch_and_english_labels(data: Graph) -> None:
     missing = []
     for s in set(data.subjects(RDF.type, None)):
-        if isinstance(s, URIRef) and str(s).startswith(str(ID)) and "/figure/" not in str(s):
+        # evidence nodes and observations are described by their parts, not by a label
+        if (
+            isinstance(s, URIRef)
+            and str(s).startswith(str(ID))
+            and "/figure/" not in str(s)
+            and "#evidence-" not in str(s)
+        ):
             langs = {o.language for o in data.objects(s, RDFS.label) if isinstance(o, Literal)}
             if not {"nl", "en"} <= langs:
                 missing.append(f"{s}: {sorted(str(x) for x in langs)}")
@@ -254,3 +260,17 @@ def test_locate_names_the_fact_whose_quote_is_off(project_copy: Project) -> None
     before = path.read_text()
     assert main(["--root", str(project_copy.root), "locate", str(path)]) == 2
     assert path.read_text() == before
+
+
+def test_every_referenced_instance_is_described(data: Graph) -> None:
+    """An IRI of ours used in a triple must be typed somewhere (no dangling references)."""
+    typed = set(data.subjects(RDF.type, None))
+    dangling = sorted(
+        {
+            str(node)
+            for triple in data
+            for node in (triple[0], triple[2])
+            if isinstance(node, URIRef) and str(node).startswith(str(ID)) and node not in typed
+        }
+    )
+    assert dangling == []

@@ -1,0 +1,115 @@
+"""The numbers in the sources can be recomputed from the graph, and the reports on
+figures that disagree or do not add up list what they should."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from rdflib import Graph, URIRef
+
+from loaders.build import Build
+from loaders.namespaces import ID, PREFIXES
+from loaders.project import Project
+
+SOURCE = {n: ID[f"source/{n}"] for n in ("000", "001", "002", "003", "004")}
+
+
+@pytest.fixture(scope="module")
+def data(build: Build) -> Graph:
+    return build.union(["ontology", "instances"])
+
+
+def figures(graph: Graph, where: str, **bindings: URIRef) -> list[dict[str, object]]:
+    rows = graph.query(
+        "SELECT * WHERE { ?o a qb:Observation ; mig:obsValue ?value . " + where + " }",
+        initNs=PREFIXES,
+        initBindings=bindings,
+    )
+    return [{k: v.toPython() for k, v in row.asdict().items()} for row in rows]  # type: ignore[union-attr]
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    return (Decimal(100) * part / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def test_fulfilment_rates_the_recommendation_states_are_recomputed(data: Graph) -> None:
+    """19 452 of 22 504 pledged were resettled (86 %); 43 827 of 50 039 (88 %)."""
+    rows = figures(
+        data,
+        """?o mig:refMeasureType measure:fulfilment-rate ; mig:isStatedIn ?source ;
+              mig:refProgramme ?programme ; mig:refPeriod ?period ; mig:refActor ?actor .
+           ?p mig:refMeasureType measure:pledged ; mig:obsValue ?pledged ; mig:isStatedIn ?source ;
+              mig:refProgramme ?programme ; mig:refPeriod ?period ; mig:refActor ?actor .
+           ?r mig:refMeasureType measure:resettled ; mig:obsValue ?resettled ;
+              mig:isStatedIn ?source ;
+              mig:refProgramme ?programme ; mig:refPeriod ?period ; mig:refActor ?actor .""",
+        source=SOURCE["001"],
+    )
+    found = {
+        (int(r["pledged"]), int(r["resettled"]), Decimal(str(r["value"])))
+        for r in rows  # type: ignore[call-overload]
+    }
+    assert found == {(22504, 19452, Decimal("86.0")), (50039, 43827, Decimal("88.0"))}
+    for pledged, resettled, stated in found:
+        assert percent(Decimal(resettled), Decimal(pledged)) == stated
+
+
+def test_dutch_resettlement_2016_2019_total_is_the_sum_of_its_years(data: Graph) -> None:
+    """The letter's table: 730 + 300 + 610 + 500 = 2 140."""
+    rows = figures(
+        data,
+        """?o mig:refProgramme ?programme ; mig:refMeasureType measure:resettled ;
+              mig:refActor ?nl ; mig:isStatedIn ?source ; mig:refPeriod ?period .
+           ?period mig:hasStartDate ?start ; mig:hasEndDate ?end .""",
+        programme=ID["programme/nl-resettlement-framework-2016-2019"],
+        nl=ID["country/nl"],
+        source=SOURCE["004"],
+    )
+    years = {r["start"].year: r["value"] for r in rows if r["start"].year == r["end"].year}  # type: ignore[attr-defined]
+    totals = [r["value"] for r in rows if r["start"].year == 2016 and r["end"].year == 2019]  # type: ignore[attr-defined]
+    assert years == {2016: 730, 2017: 300, 2018: 610, 2019: 500}
+    assert totals == [2140]
+    assert sum(years.values()) == totals[0]
+
+
+def run_report(graph: Graph, project: Project, name: str) -> set[tuple[str, ...]]:
+    text = (project.root / "queries" / name).read_text(encoding="utf-8")
+    short = lambda v: str(v).removeprefix(str(ID)).removeprefix(PREFIXES["measure"])  # noqa: E731
+    return {tuple(short(v) for v in row) for row in graph.query(text)}  # type: ignore[union-attr]
+
+
+def test_disagreement_report_lists_the_dutch_2020_pledge_stated_twice(
+    data: Graph, project: Project
+) -> None:
+    rows = run_report(data, project, "cq-figure-disagreements.rq")
+    assert (
+        "programme/eu-resettlement-pledging-2020",
+        "period/2020",
+        "country/nl",
+        "pledged",
+        "1902",
+        "source/001",
+        "1500",
+        "source/004",
+    ) in rows
+    # every row pairs two different values for the same programme, period, actor and measure
+    assert all(row[4] != row[6] for row in rows)
+
+
+def test_arithmetic_report_shows_the_quota_years_that_do_not_make_the_total(
+    data: Graph, project: Project
+) -> None:
+    rows = run_report(data, project, "cq-figure-arithmetic.rq")
+    assert (
+        "source/004",
+        "programme/nl-resettlement-framework-2016-2019",
+        "country/nl",
+        "quota",
+        "period/2016-2019",
+        "2140",
+        "3",
+        "1750",
+    ) in rows
+    # the yearly results that do add up to 2 140 are not listed
+    assert not [r for r in rows if r[3] == "resettled" and r[1].endswith("2016-2019")]
