@@ -120,6 +120,15 @@ def trig_text(build: Build) -> str:
     return "\n".join(sorted(prefix_lines)) + "\n\n" + "\n".join(blocks)
 
 
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
+
 def write_atomically(outputs: dict[Path, str]) -> None:
     """Write every file to a temporary file beside it, then rename them all into place.
 
@@ -132,6 +141,7 @@ def write_atomically(outputs: dict[Path, str]) -> None:
             fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
+            os.chmod(name, _FILE_MODE)  # mkstemp makes 0600; give the usual mode
             staged.append((Path(name), target))
         for tmp, target in staged:
             os.replace(tmp, target)
