@@ -6,10 +6,11 @@ from collections import defaultdict
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from loaders import identifiers as ids
 from loaders.build import Build
+from loaders.checks import bad_identifiers, duplicate_identifiers, figures_not_numbers
 from loaders.evidence import problems, quotes
 from loaders.namespaces import ID, MIG, OA, QB
 from loaders.project import Project
@@ -114,29 +115,20 @@ def test_every_instance_has_dutch_and_english_labels(data: Graph) -> None:
     assert missing == []
 
 
-IDENTIFIER_CHECKS = {
-    MIG.hasComNumber: lambda v: ids.commission_number(v).canonical,
-    MIG.hasCNumber: lambda v: ids.commission_number(v).canonical,
-    MIG.hasSwdNumber: lambda v: ids.commission_number(v).canonical,
-    MIG.hasCelexNumber: ids.check_celex,
-    MIG.hasActNumber: lambda v: ids.act_number(v).canonical,
-    MIG.hasKamerstukNumber: lambda v: ids.kamerstuk_number(v).canonical,
-    MIG.hasInterinstitutionalNumber: ids.procedure_number,
-}
-
-
 def test_identifiers_parse_and_are_in_canonical_form(data: Graph) -> None:
-    bad = []
-    for prop, canonical in IDENTIFIER_CHECKS.items():
-        for s, value in data.subject_objects(prop):
-            try:
-                if canonical(str(value)) != str(value):
-                    bad.append(
-                        f"{s} {prop}: {value!r} is not canonical ({canonical(str(value))!r})"
-                    )
-            except ids.IdentifierError as exc:
-                bad.append(f"{s} {prop}: {exc}")
-    assert bad == []
+    assert bad_identifiers(data) == []
+
+
+def test_a_malformed_or_uncanonical_identifier_is_named() -> None:
+    g = Graph()
+    g.add((ID["com/2020/999"], MIG.hasComNumber, Literal("COM (2020) 999 final")))
+    g.add((ID["x"], MIG.hasActNumber, Literal("Verordening 2020")))
+    assert bad_identifiers(g) == [
+        f"{ID['com/2020/999']}: hasComNumber 'COM (2020) 999 final' "
+        "should be written 'COM(2020) 999'",
+        f"{ID['x']}: hasActNumber not an act number like '(EU) 2020/1364', '(EU) No 604/2013' "
+        "or '2013/32/EU': 'Verordening 2020'",
+    ]
 
 
 def test_iris_are_minted_from_their_identifiers(data: Graph) -> None:
@@ -155,23 +147,30 @@ def test_iris_are_minted_from_their_identifiers(data: Graph) -> None:
 
 def test_one_instrument_one_iri(data: Graph) -> None:
     """Two IRIs carrying the same identifier are two spellings of one instrument."""
-    owners: dict[tuple[str, str], set[URIRef]] = defaultdict(set)
-    for prop in IDENTIFIER_CHECKS:
-        for s, value in data.subject_objects(prop):
-            if isinstance(s, URIRef):
-                owners[(str(prop), str(value))].add(s)
-    doubles = {k: sorted(v) for k, v in owners.items() if len(v) > 1}
-    assert doubles == {}
+    assert duplicate_identifiers(data) == {}
+
+
+def test_two_spellings_of_one_identifier_are_detected() -> None:
+    g = Graph()
+    g.add((ID["com/2020/612"], MIG.hasComNumber, Literal("COM(2020) 612")))
+    g.add((ID["instrument/screening"], MIG.hasComNumber, Literal("COM (2020) 612 final")))
+    assert duplicate_identifiers(g) == {
+        "hasComNumber COM(2020) 612": [str(ID["com/2020/612"]), str(ID["instrument/screening"])]
+    }
+
+
+def test_a_figure_written_as_text_is_named() -> None:
+    g = Graph()
+    g.add((ID["figure/x"], RDF.type, QB.Observation))
+    g.add((ID["figure/x"], MIG.obsValue, Literal("22 504")))
+    assert figures_not_numbers(g) == [
+        f'{ID["figure/x"]}: value "22 504" is not an xsd:integer or xsd:decimal'
+    ]
 
 
 def test_figures_are_typed_numbers_with_every_dimension_of_their_structure(data: Graph) -> None:
-    bad = []
+    bad = figures_not_numbers(data)
     for obs in sorted(set(data.subjects(RDF.type, QB.Observation))):
-        value = data.value(obs, MIG.obsValue)
-        if not (isinstance(value, Literal) and value.datatype in (XSD.integer, XSD.decimal)):
-            bad.append(f"{obs}: value {value!r} is not an xsd:integer or xsd:decimal")
-        elif value.toPython() < 0:
-            bad.append(f"{obs}: negative {value}")
         structure = data.value(data.value(obs, QB.dataSet), QB.structure)
         if structure not in (MIG.FiguresStructure, MIG.StatisticsStructure):
             bad.append(f"{obs}: its data set has no known qb:structure ({structure})")
