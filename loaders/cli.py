@@ -15,7 +15,8 @@ from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, MigkgError
 
 EPILOG = """exit codes:
   0  success
-  1  the command ran and found problems (inconsistent ontology, files not canonical)
+  1  the command ran and found problems (inconsistent ontology, files not canonical,
+     validation results at or above the --fail-on level)
   2  the command could not run (a file that does not parse, bad arguments)
 """
 
@@ -103,6 +104,16 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .build import load
+    from .validate import as_json, as_text, as_turtle, run
+
+    report = run(load(_project(args)))
+    render = {"text": as_text, "json": as_json, "turtle": as_turtle}[args.format]
+    sys.stdout.write(render(report))
+    return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="migkg",
@@ -145,6 +156,20 @@ def parser() -> argparse.ArgumentParser:
         "coverage", cmd_coverage, "write docs/coverage.md: what each source document contributed"
     )
     cov.add_argument("-o", "--output", type=Path, help="file to write (- for standard output)")
+    val = add("validate", cmd_validate, "validate the graph against the SHACL shapes in shapes/")
+    val.add_argument(
+        "--format",
+        choices=["text", "json", "turtle"],
+        default="text",
+        help="text (grouped by focus node), json (for CI annotations) or turtle "
+        "(the standard SHACL validation report)",
+    )
+    val.add_argument(
+        "--fail-on",
+        choices=["violation", "warning", "info"],
+        default="violation",
+        help="lowest severity that makes the exit code 1 (default: violation)",
+    )
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top
 

@@ -1,0 +1,97 @@
+"""Every shape is tested both ways, as in the W3C SHACL test suite: a valid case that
+the shapes accept, and an invalid case that trips exactly that shape at the focus node
+the case names. Cases add to a small complete world, tests/shapes/base.ttl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyshacl import validate
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import RDF
+
+from loaders.build import Build
+from loaders.namespaces import MIGS, SH
+
+HERE = Path(__file__).resolve().parent / "shapes"
+CASES = HERE / "cases"
+T = Namespace("https://w3id.org/migkg/test#")
+CONSTRAINTS = {SH.path, SH.sparql, SH["or"], SH["not"], SH["in"], SH["class"]}
+
+
+@pytest.fixture(scope="module")
+def shapes(build: Build) -> Graph:
+    return build.union(["shapes"])
+
+
+@pytest.fixture(scope="module")
+def ontology(build: Build) -> Graph:
+    return build.union(["ontology"])
+
+
+def tested_shapes(shapes: Graph) -> list[URIRef]:
+    """Shapes that carry constraints of their own (not only sh:property groups), that
+    are reached by a target or from another shape."""
+    out = set()
+    for s in set(shapes.subjects()):
+        if not (isinstance(s, URIRef) and s.startswith(str(MIGS)) and s != MIGS[""]):
+            continue
+        own = {p for p in shapes.predicates(s)} & CONSTRAINTS
+        if own and not (own == {SH["class"]} and (s, SH.property, None) in shapes):
+            out.add(s)
+    return sorted(out)
+
+
+def results(ontology: Graph, shapes: Graph, case: Path) -> set[tuple[str, str]]:
+    data = Graph() + ontology
+    data.parse(HERE / "base.ttl")
+    data.parse(case)
+    for triple in list(data.triples((None, None, None))):
+        if str(triple[1]).startswith(str(T)):
+            data.remove(triple)
+    _, report, _ = validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
+    assert isinstance(report, Graph), report
+    return {
+        (str(report.value(r, SH.focusNode)), str(report.value(r, SH.sourceShape)))
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    }
+
+
+def test_the_base_world_is_valid(ontology: Graph, shapes: Graph, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("")
+    assert results(ontology, shapes, empty) == set()
+
+
+def test_every_shape_has_a_valid_and_an_invalid_case(shapes: Graph) -> None:
+    missing = [
+        f"{name}.{kind}.ttl"
+        for name in (str(s).removeprefix(str(MIGS)) for s in tested_shapes(shapes))
+        for kind in ("valid", "invalid")
+        if not (CASES / f"{name}.{kind}.ttl").is_file()
+    ]
+    assert missing == []
+
+
+def cases(kind: str) -> list[Path]:
+    return sorted(CASES.glob(f"*.{kind}.ttl"))
+
+
+@pytest.mark.parametrize("case", cases("valid"), ids=lambda p: p.name)
+def test_valid_case_passes_every_shape(ontology: Graph, shapes: Graph, case: Path) -> None:
+    assert results(ontology, shapes, case) == set()
+
+
+@pytest.mark.parametrize("case", cases("invalid"), ids=lambda p: p.name)
+def test_invalid_case_trips_exactly_its_shape(ontology: Graph, shapes: Graph, case: Path) -> None:
+    expect = Graph().parse(case)
+    focus = next(expect.objects(None, T.expectFocus), None)
+    shape = next(expect.objects(None, T.expectShape), None)
+    assert focus is not None and shape is not None, (
+        "the case must state t:expectFocus and t:expectShape"
+    )
+    assert shape == MIGS[case.name.removesuffix(".invalid.ttl")]
+    assert results(ontology, shapes, case) == {(str(focus), str(shape))}

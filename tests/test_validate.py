@@ -1,0 +1,106 @@
+"""migkg validate: the real graph has no violation; a broken copy fails; bad shapes and
+bad data are errors that name the file; reports in text, json and turtle."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from loaders.build import Build
+from loaders.cli import main
+from loaders.namespaces import SH
+from loaders.project import Project
+from loaders.validate import Report, as_json, as_text, as_turtle, run
+
+
+@pytest.fixture(scope="module")
+def report(build: Build) -> Report:
+    return run(build)
+
+
+def test_the_full_graph_has_no_violation(report: Report) -> None:
+    assert report.count("Violation") == 0, as_text(report)
+    # what remains are honest warnings and notes on gaps worth filling
+    assert {r.severity for r in report.results} <= {"Warning", "Info"}
+    assert report.count("Info") > 0
+
+
+def test_text_report_groups_by_focus_node_with_label_message_and_file(report: Report) -> None:
+    text = as_text(report)
+    assert text.rstrip().endswith("note(s)")
+    first = report.results[0]
+    assert f"<{first.focus}>" in text
+    assert first.message in text
+    assert any(r.files and f"in {', '.join(r.files)}" in text for r in report.results)
+
+
+def test_json_report_is_machine_readable(report: Report) -> None:
+    data = json.loads(as_json(report))
+    assert data["counts"]["Violation"] == 0
+    assert {"focus", "severity", "shape", "message", "files"} <= set(data["results"][0])
+
+
+def test_turtle_report_is_a_standard_shacl_report(report: Report) -> None:
+    graph = Graph().parse(data=as_turtle(report), format="turtle")
+    assert len(list(graph.subjects(RDF.type, SH.ValidationReport))) == 1
+    assert len(list(graph.subjects(RDF.type, SH.ValidationResult))) == len(report.results)
+
+
+def test_fail_on_warning_fails_on_the_real_graph(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--fail-on", "warning", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["counts"]["Warning"] >= 1
+
+
+def test_a_broken_copy_fails_validation_naming_the_file(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project_copy.root / "instances" / "zz-broken.ttl").write_text(
+        "@prefix mig: <https://w3id.org/migkg/def#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<https://w3id.org/migkg/id/com/2099/1> a mig:Regulation ;\n"
+        '  rdfs:label "kapot"@nl , "broken"@en ;\n'
+        '  mig:hasComNumber "COM 2099/1" ;\n'
+        "  mig:hasLegislativeStatus <https://w3id.org/migkg/concept/status/adopted> .\n"
+    )
+    assert main(["--root", str(project_copy.root), "validate"]) == 1
+    out = capsys.readouterr().out
+    assert "<https://w3id.org/migkg/id/com/2099/1>" in out
+    assert "in instances/zz-broken.ttl" in out
+    assert 'A COM number is written like "COM(2020) 609"' in out
+    assert "1 violation(s)" in out
+
+
+def test_a_shapes_file_that_does_not_parse_is_exit_2(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project_copy.root / "shapes" / "zz-bad.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\nsh:x sh:y .\nsh:z\n"
+    )
+    assert main(["--root", str(project_copy.root), "validate"]) == 2
+    assert "shapes/zz-bad.ttl:2: Turtle syntax error" in capsys.readouterr().err
+
+
+def test_a_shape_on_a_class_the_ontology_lacks_is_exit_2(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project_copy.root / "shapes" / "zz-typo.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix mig: <https://w3id.org/migkg/def#> .\n"
+        "<https://w3id.org/migkg/shapes#Typo> a sh:NodeShape ; sh:targetClass mig:Regulaton .\n"
+    )
+    assert main(["--root", str(project_copy.root), "validate"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "shapes/zz-typo.ttl" in err and "Regulaton" in err and "not a class of the ontology" in err
+    )
+
+
+def test_data_that_is_not_rdf_is_exit_2(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project_copy.root / "instances" / "zz-notes.ttl").write_text("These are notes, not Turtle.\n")
+    assert main(["--root", str(project_copy.root), "validate"]) == 2
+    assert "instances/zz-notes.ttl:1:" in capsys.readouterr().err
