@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
 from .build import Build
 from .errors import MigkgError
@@ -66,11 +67,11 @@ def _files_of(build: Build, node: object) -> list[str]:
     return sorted(files)
 
 
-def _label(graph: Graph, node: object) -> str:
+def _label(graph: Graph, node: Node | None) -> str:
     labels = {
         lbl.language: str(lbl)
         for lbl in graph.objects(node, RDFS.label)
-        if isinstance(lbl, Literal)  # type: ignore[arg-type]
+        if isinstance(lbl, Literal)
     }
     return labels.get("en") or labels.get("nl") or next(iter(labels.values()), "")
 
