@@ -113,7 +113,8 @@ def trig_text(build: Build) -> str:
             if line.startswith("PREFIX "):
                 prefix_lines.add(line)
             else:
-                body.append(f"    {line}" if line else "")
+                # no indentation: it would change the text of multi-line literals
+                body.append(line)
         while body and not body[0]:
             body.pop(0)
         blocks.append(f"<{iri}> {{\n" + "\n".join(body).rstrip() + "\n}\n")
