@@ -10,8 +10,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, MigkgError
+
+if TYPE_CHECKING:
+    from .project import Project
 
 EPILOG = """exit codes:
   0  success
@@ -21,7 +25,7 @@ EPILOG = """exit codes:
 """
 
 
-def _project(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _project(args: argparse.Namespace) -> Project:
     from .project import Project
 
     return Project.locate(args.root)

@@ -209,14 +209,18 @@ def locate_files(project: Project, files: list[Path] | None = None) -> list[Path
 
     Every file is read and every quote found before any file is written.
     """
-    files = files if files is not None else project.input_files(("instances",))
+    parsed = {
+        path: parse_turtle(path, project.relative(path))
+        for path in project.input_files(("instances",))
+    }
     manifest = Graph()
-    for path in project.input_files(("instances",)):
-        manifest += parse_turtle(path, project.relative(path))
+    for graph in parsed.values():
+        manifest += graph
     texts = _texts(manifest, project)
     out: dict[Path, str] = {}
-    for path in files:
-        graph = parse_turtle(path, project.relative(path))
+    for path in files if files is not None else list(parsed):
+        # a file named on the command line is parsed once, whether inside instances/ or not
+        graph = parsed.get(path) or parse_turtle(path, project.relative(path))
         if not any(graph.triples((None, RDF.type, OA.TextQuoteSelector))):
             continue
         record(graph, texts, project.relative(path))
