@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
@@ -59,10 +60,23 @@ class Build:
         named = [(g.identifier, g) for g in self.dataset.graphs() if len(g)]
         return sorted(((URIRef(str(i)), g) for i, g in named), key=lambda pair: str(pair[0]))
 
-    def union(self, folders: Iterable[str] | None = None) -> Graph:
-        """All triples of the named graphs (of the given top-level folders only, if named)."""
+    def view(self, folders: Iterable[str]) -> ReadOnlyGraphAggregate:
+        """The named graphs of the given top-level folders, read together without copying."""
+        wanted = tuple(f"{f}/" for f in folders)
+        graphs = [
+            g for iri, g in self.graphs() if self.project.path_of_graph(iri).startswith(wanted)
+        ]
+        view = ReadOnlyGraphAggregate(graphs)
+        view.namespace_manager = self.dataset.namespace_manager
+        return view
+
+    def union(self, folders: Iterable[str] | None = None, into: Graph | None = None) -> Graph:
+        """All triples of the named graphs (of the given top-level folders only, if named).
+
+        ``into`` is an empty graph to fill (a subclass, say); a new Graph by default.
+        """
         wanted = tuple(f"{f}/" for f in folders) if folders is not None else None
-        merged = bind_all(Graph(bind_namespaces="none"))
+        merged = bind_all(Graph(bind_namespaces="none") if into is None else into)
         for iri, graph in self.graphs():
             if wanted is None or self.project.path_of_graph(iri).startswith(wanted):
                 merged += graph

@@ -112,7 +112,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .build import load
     from .validate import as_json, as_text, as_turtle, run
 
-    report = run(load(_project(args)))
+    report = run(load(_project(args)), engine=args.engine)
     render = {"text": as_text, "json": as_json, "turtle": as_turtle}[args.format]
     sys.stdout.write(render(report))
     return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
@@ -173,6 +173,13 @@ def parser() -> argparse.ArgumentParser:
         choices=["violation", "warning", "info"],
         default="violation",
         help="lowest severity that makes the exit code 1 (default: violation)",
+    )
+    val.add_argument(
+        "--engine",
+        choices=["sparql", "pyshacl"],
+        default="sparql",
+        help="sparql: the shapes compiled to SPARQL on Oxigraph (fast, the default); "
+        "pyshacl: pySHACL itself (same results, several times slower)",
     )
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top

@@ -10,15 +10,21 @@ file its focus node is described in, through the named graphs of the build.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from .build import Build
 from .errors import MigkgError
-from .namespaces import SH
+from .namespaces import SH, bind_all
+from .shacl_sparql import RawResult
 
 SEVERITY_ORDER = {"Violation": 3, "Warning": 2, "Info": 1}
 
@@ -47,6 +53,27 @@ class Report:
     def at_or_above(self, level: str) -> list[Result]:
         floor = SEVERITY_ORDER[level.capitalize()]
         return [r for r in self.results if SEVERITY_ORDER[r.severity] >= floor]
+
+
+class PreparedQueryGraph(Graph):
+    """A graph that parses each distinct SPARQL text once.
+
+    pySHACL runs a SPARQL-based constraint once per focus node, with the same text and
+    ``$this`` bound through ``initBindings``; rdflib would parse the text every time,
+    which cost more than evaluating it. Prepared queries are kept per text.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(bind_namespaces="none")
+        self._prepared: dict[str, Query] = {}
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query_object, str):
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(query_object, *args, **kwargs)
 
 
 def check_shapes(shapes: Graph, ontology: Graph, build: Build) -> None:
@@ -84,15 +111,79 @@ def _short(graph: Graph, node: object) -> str:
     return str(node)
 
 
-def run(build: Build) -> Report:
-    from pyshacl import validate
+ENGINES = ("sparql", "pyshacl")
 
-    data = build.union(["ontology", "instances"])
+
+def path_text(graph: Graph, path: Node) -> str:
+    """A SHACL property path in SPARQL's syntax, with the graph's prefixes."""
+    if isinstance(path, URIRef):
+        return _short(graph, path)
+    if (path, RDF.first, None) in graph:
+        return "/".join(path_text(graph, p) for p in Collection(graph, path))
+    for prop, fmt in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "({})*"),
+        (SH.oneOrMorePath, "({})+"),
+        (SH.zeroOrOnePath, "({})?"),
+    ):
+        inner = graph.value(path, prop)
+        if inner is not None:
+            return fmt.format(path_text(graph, inner))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(path_text(graph, p) for p in Collection(graph, alternatives)) + ")"
+    return str(path)
+
+
+def run(build: Build, engine: str = "sparql") -> Report:
+    """Validate the ontology and instance data of a build with the shapes of shapes/.
+
+    ``sparql`` (the default) compiles the shapes to SPARQL and runs them on Oxigraph
+    (see shacl_sparql.py), falling back to pySHACL for shapes it cannot compile;
+    ``pyshacl`` runs pySHACL. Both give the same results (tested).
+    """
+    if engine not in ENGINES:
+        choices = ", ".join(ENGINES)
+        raise MigkgError(f"unknown validation engine {engine!r}: choose one of {choices}")
     shapes = build.union(["shapes"])
     if not len(shapes):
         raise MigkgError("shapes/: no shapes to validate with")
-    check_shapes(shapes, build.union(["ontology"]), build)
-    conforms, report, _ = validate(
+    check_shapes(shapes, build.view(["ontology"]), build)
+    data: Graph = build.view(["ontology", "instances"])
+    if engine == "sparql":
+        from . import shacl_sparql
+
+        try:
+            raw = shacl_sparql.validate(data, shapes)
+        except shacl_sparql.Unsupported as why:
+            print(f"note: validating with pySHACL: {why}", file=sys.stderr)
+            engine = "pyshacl"
+    if engine == "pyshacl":
+        data = build.union(["ontology", "instances"], into=PreparedQueryGraph())
+        raw = _pyshacl(data, shapes)
+    graph = report_graph(raw, shapes)
+    results = [
+        Result(
+            focus=str(r.focus),
+            focus_label=_label(data, r.focus),
+            severity=str(r.severity).rsplit("#", 1)[-1],
+            shape=_short(shapes, r.shape) if isinstance(r.shape, URIRef) else "(anonymous shape)",
+            message=r.message,
+            path=path_text(shapes, r.path) if r.path is not None else None,
+            value=_short(data, r.value) if r.value is not None else None,
+            files=_files_of(build, r.focus),
+        )
+        for r in raw
+    ]
+    results.sort(key=lambda r: (-SEVERITY_ORDER[r.severity], r.focus, r.shape, r.value or ""))
+    conforms = not any(r.severity == "Violation" for r in results)
+    return Report(conforms, results, graph)
+
+
+def _pyshacl(data: Graph, shapes: Graph) -> list[RawResult]:
+    from pyshacl import validate
+
+    _, report, _ = validate(
         data,
         shacl_graph=shapes,
         inference="none",
@@ -102,28 +193,49 @@ def run(build: Build) -> Report:
     )
     if not isinstance(report, Graph):
         raise MigkgError(f"pySHACL could not validate: {report}")
-    results = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        focus = report.value(result, SH.focusNode)
+    raw = []
+    for result in report.objects(None, SH.result):  # top-level results; sh:detail only explains
         shape = report.value(result, SH.sourceShape)
-        severity = report.value(result, SH.resultSeverity)
         path = report.value(result, SH.resultPath)
-        value = report.value(result, SH.value)
-        message = report.value(result, SH.resultMessage) or shapes.value(shape, SH.message)
-        results.append(
-            Result(
-                focus=str(focus),
-                focus_label=_label(data, focus),
-                severity=str(severity).rsplit("#", 1)[-1],
-                shape=_short(shapes, shape) if isinstance(shape, URIRef) else "(anonymous shape)",
-                message=str(message or ""),
-                path=_short(data, path) if path is not None else None,
-                value=_short(data, value) if value is not None else None,
-                files=_files_of(build, focus),
+        if isinstance(path, BNode):  # a copy of the shape's complex path: use the shape's own
+            path = shapes.value(shape, SH.path)
+        raw.append(
+            RawResult(
+                focus=report.value(result, SH.focusNode),  # type: ignore[arg-type]
+                shape=shape,  # type: ignore[arg-type]
+                severity=report.value(result, SH.resultSeverity),  # type: ignore[arg-type]
+                path=path,
+                value=report.value(result, SH.value),
+                message=str(report.value(result, SH.resultMessage) or ""),
+                component=report.value(result, SH.sourceConstraintComponent),  # type: ignore[arg-type]
             )
         )
-    results.sort(key=lambda r: (-SEVERITY_ORDER[r.severity], r.focus, r.shape, r.value or ""))
-    return Report(bool(conforms), results, report)
+    return raw
+
+
+def report_graph(raw: list[RawResult], shapes: Graph) -> Graph:
+    """The standard SHACL validation report of the results."""
+    graph = bind_all(Graph(bind_namespaces="none"))
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    conforms = not any(r.severity == SH.Violation for r in raw)
+    graph.add((report, SH.conforms, Literal(conforms)))
+    for r in raw:
+        node = BNode()
+        graph.add((report, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, r.focus))
+        graph.add((node, SH.resultSeverity, r.severity))
+        graph.add((node, SH.sourceShape, r.shape))
+        graph.add((node, SH.sourceConstraintComponent, r.component))
+        graph.add((node, SH.resultMessage, Literal(r.message)))
+        if r.value is not None:
+            graph.add((node, SH.value, r.value))
+        if r.path is not None:
+            graph.add((node, SH.resultPath, r.path))
+            if isinstance(r.path, BNode):
+                graph += shapes.cbd(r.path)
+    return graph
 
 
 def as_text(report: Report) -> str:

@@ -9,10 +9,12 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF
 
+from loaders import shacl_sparql
 from loaders.build import Build
 from loaders.cli import main
 from loaders.namespaces import SH
 from loaders.project import Project
+from loaders.shacl_sparql import RawResult
 from loaders.validate import Report, as_json, as_text, as_turtle, run
 
 
@@ -104,3 +106,61 @@ def test_data_that_is_not_rdf_is_exit_2(
     (project_copy.root / "instances" / "zz-notes.ttl").write_text("These are notes, not Turtle.\n")
     assert main(["--root", str(project_copy.root), "validate"]) == 2
     assert "instances/zz-notes.ttl:1:" in capsys.readouterr().err
+
+
+def _one_shape(shape: str, data: str) -> list[RawResult]:
+    prefixes = (
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "@prefix ex: <https://example.org/> .\n"
+    )
+    shapes = Graph().parse(data=prefixes + shape, format="turtle")
+    return shacl_sparql.validate(Graph().parse(data=prefixes + data, format="turtle"), shapes)
+
+
+def test_a_derived_integer_type_keeps_its_datatype_in_oxigraph() -> None:
+    """Oxigraph stores xsd:nonNegativeInteger as xsd:integer; the engine must not let that
+    make every oa:start of the graph fail its datatype check (a bug we had)."""
+    shape = (
+        "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:start ;"
+        " sh:datatype xsd:nonNegativeInteger ; sh:minInclusive 0 ; sh:message 'start' ] ."
+    )
+    good = 'ex:a a ex:C ; ex:start "5"^^xsd:nonNegativeInteger .'
+    assert _one_shape(shape, good) == []
+    bad = 'ex:a a ex:C ; ex:start "5"^^xsd:integer , "-1"^^xsd:nonNegativeInteger .'
+    found = {(str(r.value), str(r.component).rsplit("#")[-1]) for r in _one_shape(shape, bad)}
+    assert found == {
+        ("5", "DatatypeConstraintComponent"),  # the wrong type
+        ("-1", "DatatypeConstraintComponent"),  # ill-typed: not a non-negative integer
+        ("-1", "MinInclusiveConstraintComponent"),
+    }
+
+
+def test_shapes_the_engine_cannot_compile_fall_back_to_pyshacl(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = project_copy.root / "shapes" / "xone.ttl"
+    extra.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix mig: <https://w3id.org/migkg/def#> .\n"
+        "@prefix migs: <https://w3id.org/migkg/shapes#> .\n"
+        "migs:PlaceXone a sh:NodeShape ; sh:targetClass mig:Place ;"
+        " sh:message 'a place is either a country or something else, not both' ;"
+        " sh:xone ( [ sh:class mig:Country ] [ sh:class mig:Place ] ) .\n"
+    )
+    code = main(["--root", str(project_copy.root), "validate", "--format", "json"])
+    captured = capsys.readouterr()
+    assert "validating with pySHACL" in captured.err and "xone" in captured.err
+    assert code == 1
+    countries = [r for r in json.loads(captured.out)["results"] if r["shape"] == "migs:PlaceXone"]
+    assert countries and all("/country/" in r["focus"] for r in countries)
+
+
+def test_both_engines_give_the_same_report_on_the_real_graph(
+    report: Report, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default engine (SPARQL on Oxigraph) against pySHACL, chosen on the command line."""
+    assert main(["validate", "--engine", "pyshacl", "--format", "json"]) == 0
+    slow = json.loads(capsys.readouterr().out)
+    assert slow == json.loads(as_json(report))
+    assert len(slow["results"]) > 40  # the notes on gaps: a real comparison, not of nothing
