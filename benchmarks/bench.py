@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
-from loaders.build import load, trig_text
+from loaders import oxstore
+from loaders.build import Build, load, trig_text
 from loaders.evidence import problems
 from loaders.project import Project
+from loaders.query import bindings, run_oxigraph, run_rdflib, stored
 from loaders.reasoner import check_consistency
 from loaders.validate import run
 
@@ -51,6 +55,31 @@ def main() -> None:
     for name, step in steps.items():
         times = timed(step, args.repeat)
         print(f"| {name} | {statistics.median(times):.2f} | {min(times):.2f} |")
+    queries(project, build, args.repeat)
+
+
+def queries(project: Project, build: Build, repeat: int) -> None:
+    """Each stored query on both engines, and a whole cold `migkg query` run."""
+    store = oxstore.load(project)
+    graph = build.union(oxstore.QUERY_FOLDERS)
+    cold = [sys.executable, "-m", "loaders.cli", "query", "cq-cabinet-supports", "--format", "csv"]
+    bare = [sys.executable, "-c", "import rdflib"]
+    print("\n| start-up | median s | fastest s |")
+    print("| --- | ---: | ---: |")
+    for name, command in (("python -c 'import rdflib'", bare), ("migkg query (cold, whole)", cold)):
+        times = timed(lambda c=command: subprocess.run(c, check=True, capture_output=True), repeat)
+        print(f"| {name} | {statistics.median(times):.3f} | {min(times):.3f} |")
+    print("\n| stored query | Oxigraph median ms | rdflib median ms | rows |")
+    print("| --- | ---: | ---: | ---: |")
+    for query in stored(project):
+        bound = bindings(query, [])
+        fast = timed(lambda q=query, b=bound: run_oxigraph(store, q, b), repeat)
+        slow = timed(lambda q=query, b=bound: run_rdflib(graph, q, b), repeat)
+        rows = len(run_oxigraph(store, query, bound).rows)
+        print(
+            f"| {query.name} | {1000 * statistics.median(fast):.1f} "
+            f"| {1000 * statistics.median(slow):.0f} | {rows} |"
+        )
 
 
 if __name__ == "__main__":

@@ -118,6 +118,64 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
 
 
+def cmd_queries(args: argparse.Namespace) -> int:
+    from .query import stored
+
+    queries = stored(_project(args))
+    width = max((len(q.name) for q in queries), default=0)
+    for q in queries:
+        params = ", ".join(
+            f"{p.name}" + ("" if p.required else f"={p.default}") for p in q.params.values()
+        )
+        print(f"{q.name.ljust(width)}  {q.title}" + (f"  [{params}]" if params else ""))
+    return EXIT_OK
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .query import bindings, find, labels, open_store, render, run_oxigraph, run_rdflib
+
+    project = _project(args)
+    query = find(project, args.name)
+    bound = bindings(query, args.param or [], args.lang)
+    store = open_store(project, args.store)
+    table = (run_oxigraph if args.store == "oxigraph" else run_rdflib)(store, query, bound)
+    names = {}
+    if args.format in ("table", "md"):
+        from rdflib import URIRef
+
+        iris = {v for row in table.rows for v in row if isinstance(v, URIRef)}
+        names = labels(store, iris, args.lang or "en")
+    text = render(table, args.format, names)
+    if args.output and str(args.output) != "-":
+        from .build import write_atomically
+
+        write_atomically({args.output: text})
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .build import load, write_atomically
+    from .docs import model_doc, modules, render_all
+
+    project = _project(args)
+    build = load(project)
+    model = project.root / "docs" / "model.md"
+    text = model_doc(build)
+    if args.check:
+        current = model.read_text(encoding="utf-8") if model.is_file() else ""
+        if current != text:
+            print(f"{project.relative(model)} is stale: run migkg docs", file=sys.stderr)
+            return EXIT_FINDINGS
+        return EXIT_OK
+    pages = render_all(modules(build))
+    out = project.dist / "docs"
+    write_atomically({model: text, **{out / name: html for name, html in pages.items()}})
+    print(f"wrote {project.relative(model)} and {len(pages)} pages in {project.relative(out)}/")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="migkg",
@@ -181,6 +239,41 @@ def parser() -> argparse.ArgumentParser:
         help="sparql: the shapes compiled to SPARQL on Oxigraph (fast, the default); "
         "pyshacl: pySHACL itself (same results, several times slower)",
     )
+    docs = add(
+        "docs",
+        cmd_docs,
+        "write the ontology reference (dist/docs/*.html) and the model diagram (docs/model.md)",
+    )
+    docs.add_argument(
+        "--check", action="store_true", help="only check that docs/model.md is up to date"
+    )
+    add("queries", cmd_queries, "list the stored queries under queries/ with their titles")
+    qry = add("query", cmd_query, "run a stored query (or any .rq file) on the graph")
+    qry.add_argument("name", metavar="NAME|FILE", help="a stored query's name, or a .rq file")
+    qry.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a parameter of the query (repeatable); IRIs as <...>, prefix:name or a path "
+        "under https://w3id.org/migkg/id/ such as actor/frontex",
+    )
+    qry.add_argument(
+        "--format", choices=["table", "csv", "json", "md"], default="table", help="output format"
+    )
+    qry.add_argument(
+        "--lang",
+        choices=["nl", "en"],
+        default=None,
+        help="language of labels in table and md output, and of a query's own lang "
+        "parameter (default: en)",
+    )
+    qry.add_argument(
+        "--store",
+        choices=["oxigraph", "rdflib"],
+        default="oxigraph",
+        help="query engine: Oxigraph (fast, the default) or rdflib (the reference)",
+    )
+    qry.add_argument("-o", "--output", type=Path, help="write to this file (atomically)")
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top
 
@@ -195,4 +288,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("migkg: interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (migkg queries | head): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,11 +19,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
+from . import oxstore
 from .namespaces import SH
 
 WELL_TYPED = "urn:migkg:fn:wellTyped"
@@ -134,35 +135,17 @@ def _kept(datatype: str) -> bool:
 
 
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            datatype = str(term.datatype)
-            if not _kept(datatype):
-                datatype = KEPT_AS + datatype
-            return ox.Literal(str(term), datatype=ox.NamedNode(datatype))
-        return ox.Literal(str(term))
-    raise Unsupported(f"cannot store {term!r}")
+    """As oxstore.to_ox, with datatypes the store would not keep stored under KEPT_AS."""
+    datatype = str(term.datatype) if isinstance(term, Literal) and term.datatype else ""
+    if datatype and not _kept(datatype):
+        return ox.Literal(str(term), datatype=ox.NamedNode(KEPT_AS + datatype))
+    return oxstore.to_ox(term)
 
 
 def from_ox(term: object) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype.removeprefix(KEPT_AS)))
-    raise Unsupported(f"unexpected term {term!r}")
+    if isinstance(term, ox.Literal) and term.datatype.value.startswith(KEPT_AS):
+        return Literal(term.value, datatype=URIRef(term.datatype.value.removeprefix(KEPT_AS)))
+    return oxstore.from_ox(term)
 
 
 def store_of(graph: Graph) -> ox.Store:

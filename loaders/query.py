@@ -1,0 +1,412 @@
+"""Stored SPARQL queries: their headers, their parameters, running them, and the output.
+
+A stored query is a ``.rq`` file under ``queries/`` that opens with a comment block::
+
+    # title: Instruments resting on a treaty article
+    # question: Which instruments have the given article as their legal basis?
+    # param article (iri): the treaty provision. default: id:treaty/tfeu/art/78
+    # columns: instrument, kind, date
+
+``# param NAME (KIND[, required]): description. default: VALUE`` declares a parameter:
+the query's variable ``?NAME``, bound before the query runs, as an RDF term of its kind
+(iri, string, integer, decimal, date, lang). Parameters are never pasted into the query
+text: Oxigraph pre-binds them (SPARQL substitutions, SEP-0007), rdflib through
+``initBindings``. Continuation lines start with ``#`` and more spaces.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDFS, SKOS, XSD
+from rdflib.term import Node
+
+from .errors import MigkgError
+from .namespaces import ID, PREFIXES
+from .project import Project
+
+KINDS = ("iri", "string", "integer", "decimal", "date", "lang")
+FORMATS = ("table", "csv", "json", "md")
+STORES = ("oxigraph", "rdflib")
+
+_PARAM = re.compile(
+    r"^param\s+(?P<name>[A-Za-z_]\w*)\s*\((?P<kind>\w+)(?P<required>\s*,\s*required)?\)\s*:"
+    r"\s*(?P<text>.*?)(?:\s*\bdefault:\s*(?P<default>\S.*?))?\s*$",
+    re.S,
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str
+    description: str
+    default: str | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+@dataclass
+class StoredQuery:
+    name: str
+    path: Path
+    text: str
+    title: str = ""
+    question: str = ""
+    columns: list[str] = field(default_factory=list)
+    params: dict[str, Param] = field(default_factory=dict)
+
+    @property
+    def is_check(self) -> bool:
+        return self.name.startswith("check-")
+
+
+def _header(text: str) -> list[tuple[str, str]]:
+    """The ``key: value`` entries of the opening comment block, continuations joined."""
+    entries: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        body = line[1:]
+        if body.startswith("  ") and entries:  # a continuation line
+            key, value = entries[-1]
+            entries[-1] = (key, f"{value} {body.strip()}")
+        elif ":" in body:
+            key, value = body.strip().split(":", 1)
+            entries.append((key.strip().lower(), value.strip()))
+    return entries
+
+
+def parse(path: Path) -> StoredQuery:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MigkgError(f"{path}: cannot read the query: {exc}") from exc
+    query = StoredQuery(path.stem, path, text)
+    for key, value in _header(text):
+        if key == "title":
+            query.title = value
+        elif key == "question":
+            query.question = value
+        elif key == "columns":
+            query.columns = [c.strip() for c in value.split(",") if c.strip()]
+        elif key.startswith("param "):
+            match = _PARAM.match(f"{key}: {value}")
+            if not match or match["kind"] not in KINDS:
+                raise MigkgError(
+                    f"{path}: cannot read the parameter line '# {key}: {value}'; write it as "
+                    f"'# param NAME (KIND): description. default: VALUE' with KIND one of "
+                    f"{', '.join(KINDS)}"
+                )
+            param = Param(
+                match["name"],
+                match["kind"],
+                match["text"].rstrip(". "),
+                None if match["required"] else match["default"],
+            )
+            if not match["required"] and param.default is None:
+                raise MigkgError(
+                    f"{path}: parameter {param.name} has no default: give one "
+                    "('default: VALUE') or mark it (KIND, required)"
+                )
+            if not re.search(rf"[?$]{param.name}\b", _body(text)):
+                raise MigkgError(f"{path}: parameter {param.name} is not used as ?{param.name}")
+            query.params[param.name] = param
+    return query
+
+
+def _body(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def stored(project: Project) -> list[StoredQuery]:
+    return [parse(p) for p in sorted((project.root / "queries").glob("*.rq"))]
+
+
+def find(project: Project, name: str) -> StoredQuery:
+    """A stored query by name (with or without .rq), or any .rq file by path."""
+    path = Path(name)
+    if path.suffix == ".rq" and path.is_file():
+        return parse(path)
+    candidate = project.root / "queries" / f"{name.removesuffix('.rq')}.rq"
+    if candidate.is_file():
+        return parse(candidate)
+    names = ", ".join(q.name for q in stored(project))
+    raise MigkgError(f"no stored query or .rq file named {name!r}; stored queries: {names}")
+
+
+# --- parameters -----------------------------------------------------------------------------
+
+
+def term(param: Param, value: str) -> Node:
+    """The RDF term a parameter's value stands for, checked against its kind."""
+    where = f"parameter {param.name} ({param.kind})"
+    if param.kind == "iri":
+        return _iri(value, where)
+    if param.kind == "string":
+        return Literal(value)
+    if param.kind == "lang":
+        if not re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", value):
+            raise MigkgError(f"{where}: {value!r} is not a language tag like nl or en")
+        return Literal(value.lower())
+    if param.kind == "integer":
+        if not re.fullmatch(r"[+-]?\d+", value.strip()):
+            raise MigkgError(f"{where}: {value!r} is not a whole number")
+        return Literal(int(value), datatype=XSD.integer)
+    if param.kind == "decimal":
+        try:
+            return Literal(Decimal(value.strip()), datatype=XSD.decimal)
+        except InvalidOperation:
+            raise MigkgError(f"{where}: {value!r} is not a number") from None
+    if param.kind == "date":
+        try:
+            return Literal(date.fromisoformat(value.strip()), datatype=XSD.date)
+        except ValueError:
+            raise MigkgError(f"{where}: {value!r} is not a date like 2020-09-23") from None
+    raise MigkgError(f"{where}: unknown kind")
+
+
+_IRI_BAD = re.compile(r"[\s<>\"{}|\\^`]")
+
+
+def _iri(value: str, where: str) -> URIRef:
+    """``<...>``, an absolute IRI, ``prefix:name`` or a path under the id/ namespace."""
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
+            raise MigkgError(f"{where}: {value!r}: write a full IRI between < and >")
+    elif re.match(r"^[A-Za-z][\w.-]*:", text) and "://" not in text:
+        prefix, local = text.split(":", 1)
+        if prefix == "id":
+            text = str(ID) + local
+        elif prefix in PREFIXES:
+            text = str(PREFIXES[prefix]) + local
+        else:
+            raise MigkgError(
+                f"{where}: unknown prefix {prefix!r} in {value!r}; known: id, "
+                + ", ".join(sorted(PREFIXES))
+            )
+    elif not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
+        text = str(ID) + text.lstrip("/")
+    if not text or _IRI_BAD.search(text):
+        raise MigkgError(f"{where}: {value!r} is not an IRI (no spaces, quotes, braces or <>)")
+    return URIRef(text)
+
+
+def bindings(query: StoredQuery, given: Sequence[str], lang: str | None = None) -> dict[str, Node]:
+    """The parameters' terms from ``name=value`` strings, defaults for the rest."""
+    values: dict[str, str] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise MigkgError(f"--param {item!r}: write it as name=value")
+        if name not in query.params:
+            known = ", ".join(query.params) or "none"
+            raise MigkgError(f"{query.name}: unknown parameter {name!r}; its parameters: {known}")
+        values[name] = value
+    if lang is not None and "lang" in query.params and "lang" not in values:
+        values["lang"] = lang
+    out: dict[str, Node] = {}
+    for param in query.params.values():
+        given_or_default = values.get(param.name, param.default)
+        if given_or_default is None:
+            raise MigkgError(
+                f"{query.name}: parameter {param.name} is required ({param.description}); "
+                f"give it with --param {param.name}=VALUE"
+            )
+        out[param.name] = term(param, given_or_default)
+    return out
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[Node | None]]
+
+
+def run_oxigraph(store: object, query: StoredQuery, bound: dict[str, Node]) -> Table:
+    import pyoxigraph as ox
+
+    from .oxstore import from_ox, to_ox
+
+    assert isinstance(store, ox.Store)
+    try:
+        result = store.query(
+            query.text,
+            substitutions={ox.Variable(k): to_ox(v) for k, v in bound.items()},
+        )
+    except SyntaxError as exc:
+        raise MigkgError(f"{query.path}: the query does not parse: {exc}") from exc
+    except OSError as exc:
+        raise MigkgError(f"{query.path}: the query failed: {exc}") from exc
+    if not isinstance(result, ox.QuerySolutions):
+        raise MigkgError(f"{query.path}: only SELECT queries can be stored here")
+    columns = [v.value for v in result.variables]
+    rows = [[None if s[c] is None else from_ox(s[c]) for c in columns] for s in result]
+    return Table(columns, rows)
+
+
+def run_rdflib(graph: object, query: StoredQuery, bound: dict[str, Node]) -> Table:
+    from pyparsing import ParseException
+    from rdflib import Graph
+
+    assert isinstance(graph, Graph)
+    try:
+        result = graph.query(query.text, initBindings=bound)  # type: ignore[arg-type]
+    except ParseException as exc:
+        raise MigkgError(f"{query.path}: the query does not parse: {exc}") from exc
+    if result.type != "SELECT" or result.vars is None:
+        raise MigkgError(f"{query.path}: only SELECT queries can be stored here")
+    columns = [str(v) for v in result.vars]
+    rows = [list(row) for row in result]  # type: ignore[arg-type]
+    return Table(columns, rows)  # type: ignore[arg-type]
+
+
+def open_store(project: Project, store: str) -> object:
+    if store == "oxigraph":
+        from .oxstore import load
+
+        return load(project)
+    if store == "rdflib":
+        from .build import load as build
+        from .oxstore import QUERY_FOLDERS
+
+        return build(project).union(QUERY_FOLDERS)
+    raise MigkgError(f"unknown store {store!r}: choose one of {', '.join(STORES)}")
+
+
+def run(project: Project, query: StoredQuery, bound: dict[str, Node], store: str) -> Table:
+    opened = open_store(project, store)
+    runner = run_oxigraph if store == "oxigraph" else run_rdflib
+    return runner(opened, query, bound)
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def labels(store: object, iris: set[URIRef], lang: str) -> dict[URIRef, str]:
+    """A label for each IRI: rdfs:label or skos:prefLabel in ``lang``, else nl/en, else any."""
+    preference = [lang, "en", "nl", "", None]
+
+    def rank(lit: Literal) -> int:
+        tag = lit.language or ""
+        return preference.index(tag) if tag in preference else len(preference)
+
+    found: dict[URIRef, str] = {}
+    for iri in iris:
+        names = [lbl for lbl in _objects(store, iri) if isinstance(lbl, Literal)]
+        if names:
+            found[iri] = str(min(names, key=lambda n: (rank(n), str(n))))
+    return found
+
+
+def _objects(store: object, iri: URIRef) -> list[Node]:
+    import pyoxigraph as ox
+
+    from .oxstore import from_ox
+
+    out: list[Node] = []
+    for prop in (RDFS.label, SKOS.prefLabel):
+        if isinstance(store, ox.Store):
+            quads = store.quads_for_pattern(ox.NamedNode(str(iri)), ox.NamedNode(str(prop)), None)
+            out.extend(from_ox(q.object) for q in quads)
+        else:
+            out.extend(store.objects(iri, prop))  # type: ignore[attr-defined]
+    return out
+
+
+def short(iri: URIRef) -> str:
+    text = str(iri)
+    best = ""
+    name = text
+    for prefix, ns in [("id", ID), *PREFIXES.items()]:
+        if text.startswith(str(ns)) and len(str(ns)) > len(best):
+            best, name = str(ns), f"{prefix}:{text[len(str(ns)) :]}"
+    return name
+
+
+def cell(value: Node | None, names: dict[URIRef, str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, URIRef):
+        return names.get(value) or short(value)
+    return str(value)
+
+
+def render(table: Table, fmt: str, names: dict[URIRef, str]) -> str:
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(table.columns)
+        writer.writerows([["" if v is None else str(v) for v in row] for row in table.rows])
+        return out.getvalue()
+    if fmt == "json":
+        return json.dumps(_sparql_json(table), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "md":
+        lines = ["| " + " | ".join(table.columns) + " |", "|" + " --- |" * len(table.columns)]
+        for row in table.rows:
+            cells = [_md_cell(v, names) for v in row]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines) + "\n"
+    if fmt == "table":
+        return _text_table(table, names)
+    raise MigkgError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
+def _md_cell(value: Node | None, names: dict[URIRef, str]) -> str:
+    text = cell(value, names).replace("|", "\\|").replace("\n", " ")
+    if isinstance(value, URIRef):
+        return f"[{text}]({value})"
+    return text
+
+
+def _text_table(table: Table, names: dict[URIRef, str], width: int = 60) -> str:
+    def clip(text: str) -> str:
+        text = " ".join(text.split())
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    body = [[clip(cell(v, names)) for v in row] for row in table.rows]
+    widths = [max([len(c), *(len(r[i]) for r in body)]) for i, c in enumerate(table.columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(table.columns, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body]
+    lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _sparql_json(table: Table) -> dict[str, object]:
+    """The SPARQL 1.1 Query Results JSON Format."""
+    bindings = []
+    for row in table.rows:
+        binding: dict[str, dict[str, str]] = {}
+        for name, value in zip(table.columns, row, strict=True):
+            if value is None:
+                continue
+            if isinstance(value, URIRef):
+                binding[name] = {"type": "uri", "value": str(value)}
+            elif isinstance(value, Literal):
+                entry = {"type": "literal", "value": str(value)}
+                if value.language:
+                    entry["xml:lang"] = value.language
+                elif value.datatype:
+                    entry["datatype"] = str(value.datatype)
+                binding[name] = entry
+            else:
+                binding[name] = {"type": "bnode", "value": str(value)}
+        bindings.append(binding)
+    return {"head": {"vars": table.columns}, "results": {"bindings": bindings}}
