@@ -178,3 +178,86 @@ def line_of(raw: str, offset: int) -> int:
     """1-based line number of ``offset`` in ``raw``."""
     starts = [0] + [m.end() for m in re.finditer("\n", raw)]
     return bisect.bisect_right(starts, offset)
+
+
+# --- footnotes ----------------------------------------------------------------------------------
+# PDF extraction puts a page's footnotes where the page ended, often inside a sentence.
+# A footnote block starts on a line "N text", N the next footnote number, after a blank
+# line, where the text before carries the marker N glued to a word ("gepresenteerd.1").
+
+
+_FOOTNOTE_START = re.compile(r"(\d{1,3}) (?=\S)")
+
+
+def footnote_blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of footnote blocks: from a line "N text" (N the next footnote number) to the
+    line before the body resumes (a line that starts with white space, or after a blank
+    line anything but the next footnote)."""
+    spans: list[tuple[int, int]] = []
+    expected = 1
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    i = 0
+    while i < len(lines):
+        m = _FOOTNOTE_START.match(lines[i])
+        prev_blank = i == 0 or not lines[i - 1].strip()
+        if (
+            m
+            and int(m.group(1)) == expected
+            and prev_blank
+            and _has_marker(text, offsets[i], expected)
+        ):
+            start = offsets[i]
+            j = i
+            while j < len(lines):
+                line = lines[j]
+                m2 = _FOOTNOTE_START.match(line)
+                if m2 and int(m2.group(1)) == expected:
+                    expected += 1
+                    j += 1
+                    continue
+                if not line.strip():
+                    nxt = lines[j + 1] if j + 1 < len(lines) else ""
+                    m3 = _FOOTNOTE_START.match(nxt)
+                    if m3 and int(m3.group(1)) == expected:
+                        j += 1
+                        continue
+                    break
+                if line[:1].isspace():
+                    break
+                j += 1  # a continuation line of the footnote
+            spans.append((start, offsets[j] - 1 if j > i else offsets[i + 1] - 1))
+            i = j
+            continue
+        i += 1
+    return spans
+
+
+def _has_marker(text: str, before: int, number: int) -> bool:
+    """Does the body before this point carry the footnote marker (a number glued to a
+    word or punctuation, "gepresenteerd.1")?"""
+    return re.search(rf"[^\s\d]{number}(?!\d)", text[:before]) is not None
+
+
+def blank_out(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the spans turned to spaces (line ends kept): offsets stay valid."""
+    chars = list(text)
+    for start, end in spans:
+        for k in range(start, min(end, len(chars))):
+            if chars[k] != "\n":
+                chars[k] = " "
+    return "".join(chars)
+
+
+def split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The single footnotes of a block: each starts on a line "N text"."""
+    starts: list[int] = []
+    expected = None
+    for m in re.finditer(r"(?m)^(\d{1,3}) (?=\S)", text[start:end]):
+        number = int(m.group(1))
+        if expected is None or number == expected:
+            starts.append(start + m.start())
+            expected = number + 1
+    return [(a, (starts[i + 1] if i + 1 < len(starts) else end)) for i, a in enumerate(starts)]

@@ -8,6 +8,8 @@ import pytest
 
 from loaders.text import QuoteNotFound, line_of, load_source, locate, normalise
 
+ROOT = Path(__file__).resolve().parent.parent
+
 FICHE = (
     Path(__file__).resolve().parent.parent
     / "sources"
@@ -82,3 +84,19 @@ def test_prefix_with_edge_spaces_picks_the_right_occurrence() -> None:
     norm = normalise("A zegt ja. B zegt ja.")
     span = locate(norm, "zegt ja", prefix="ja. B ", suffix=".")
     assert span.start == 13
+
+
+def test_footnotes_are_set_apart_from_the_body_text() -> None:
+    from loaders.text import blank_out, footnote_blocks, split_block
+
+    raw = next((ROOT / "sources").glob("000-*.txt")).read_text(encoding="utf-8")
+    blocks = footnote_blocks(raw)
+    notes = [raw[a:b] for block in blocks for a, b in split_block(raw, *block)]
+    assert [n.split(" ", 1)[0] for n in notes] == [str(i) for i in range(1, 9)]
+    assert notes[0].startswith("1 COM (2020) 609 Mededeling")
+    body = blank_out(raw, blocks)
+    assert len(body) == len(raw)  # offsets stay those of the file
+    folded = " ".join(body.split())
+    # the sentence a page break cut in two reads whole again, without its footnotes
+    assert "mensensmokkelaars. De Commissie roept het Europees Parlement" in folded
+    assert "Ref. Ares(2019)3957059" not in folded
