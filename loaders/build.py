@@ -83,8 +83,10 @@ class Build:
         return merged
 
 
-def load(project: Project, files: list[Path] | None = None) -> Build:
-    """Parse every input file into its own named graph."""
+def load(project: Project, files: list[Path] | None = None, extract: bool = True) -> Build:
+    """Parse every input file into its own named graph; then, for a whole build (no list
+    of files given), add what the loaders extract from the sources (extracted.py)."""
+    whole = files is None
     files = project.input_files() if files is None else files
     dataset = Dataset()
     bind_all(dataset)
@@ -93,7 +95,15 @@ def load(project: Project, files: list[Path] | None = None) -> Build:
         named = dataset.graph(project.graph_iri(path))
         for triple in graph:
             named.add(triple)
-    return Build(project, dataset, files)
+    build = Build(project, dataset, files)
+    if whole and extract and (project.root / "sources").is_dir():
+        from .extracted import extracted
+
+        for iri, graph in extracted(project, build.view(["ontology", "instances"])).items():
+            named = dataset.graph(iri)
+            for triple in graph:
+                named.add(triple)
+    return build
 
 
 def class_counts(graph: Graph) -> list[tuple[str, int]]:

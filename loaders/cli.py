@@ -176,6 +176,72 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_or_print(text: str, output: Path | None) -> None:
+    if output and str(output) != "-":
+        from .build import write_atomically
+
+        write_atomically({output: text})
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _resolver(args: argparse.Namespace) -> object:
+    """Curated identifiers to match against, when run inside the project (fast: Oxigraph)."""
+    from rdflib import Graph
+
+    from .extracted import Resolver
+    from .project import Project
+
+    try:
+        project = Project.locate(args.root)
+    except MigkgError:
+        return Resolver(Graph())
+    from .build import load
+
+    return Resolver(load(project, extract=False).view(["ontology", "instances"]))
+
+
+def cmd_extract_fiche(args: argparse.Namespace) -> int:
+    from .extracted import Resolver, fiche_graph
+    from .fiche import parse
+    from .turtle import canonical_turtle
+
+    fiche = parse(args.file, str(args.file))
+    for warning in fiche.warnings:
+        print(f"migkg: warning: {warning}", file=sys.stderr)
+    resolver = _resolver(args) if args.match else None
+    assert resolver is None or isinstance(resolver, Resolver)
+    _write_or_print(canonical_turtle(fiche_graph(fiche, resolver=resolver)), args.output)
+    return EXIT_OK
+
+
+def cmd_extract_refs(args: argparse.Namespace) -> int:
+    import json
+
+    from .refs import extract_file
+
+    refs = extract_file(args.file)
+    if args.format == "json":
+        rows = [{**r.__dict__, "iri": str(r.iri) if r.iri else None} for r in refs]
+        text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    else:
+        lines = ["line\tkind\tid\tstart\tend\ttext"]
+        lines += [f"{r.line}\t{r.kind}\t{r.id}\t{r.start}\t{r.end}\t{r.text}" for r in refs]
+        text = "\n".join(lines) + "\n"
+    _write_or_print(text, args.output)
+    return EXIT_OK
+
+
+def cmd_extract_accuracy(args: argparse.Namespace) -> int:
+    from .refs import accuracy
+
+    project = _project(args)
+    table, ok = accuracy(project)
+    sys.stdout.write(table)
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="migkg",
@@ -246,6 +312,39 @@ def parser() -> argparse.ArgumentParser:
     )
     docs.add_argument(
         "--check", action="store_true", help="only check that docs/model.md is up to date"
+    )
+    ext = add("extract", lambda a: EXIT_ERROR, "extract data from a text: a BNC fiche, references")
+    ext_sub = ext.add_subparsers(dest="what", required=True, metavar="WHAT")
+
+    def extract(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
+        p = ext_sub.add_parser(
+            name, help=help_, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        p.set_defaults(func=func)
+        return p
+
+    fic = extract(
+        "fiche",
+        cmd_extract_fiche,
+        "parse a BNC fiche into RDF (general data, assessments, candidate positions)",
+    )
+    fic.add_argument("file", type=Path, metavar="FILE")
+    fic.add_argument("-o", "--output", type=Path, help="write Turtle to this file (atomically)")
+    fic.add_argument(
+        "--match",
+        action="store_true",
+        help="match the instrument and actors to the curated data of this project",
+    )
+    ref = extract("refs", cmd_extract_refs, "list every reference to another document or provision")
+    ref.add_argument("file", type=Path, metavar="FILE")
+    ref.add_argument("--format", choices=["tsv", "json"], default="tsv")
+    ref.add_argument("-o", "--output", type=Path, help="write to this file (atomically)")
+    extract(
+        "accuracy",
+        cmd_extract_accuracy,
+        "precision and recall of the reference extractor on the hand-labelled sources",
     )
     add("queries", cmd_queries, "list the stored queries under queries/ with their titles")
     qry = add("query", cmd_query, "run a stored query (or any .rq file) on the graph")

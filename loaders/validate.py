@@ -149,7 +149,7 @@ def run(build: Build, engine: str = "sparql") -> Report:
     if not len(shapes):
         raise MigkgError("shapes/: no shapes to validate with")
     check_shapes(shapes, build.view(["ontology"]), build)
-    data: Graph = build.view(["ontology", "instances"])
+    data: Graph = build.view(["ontology", "instances", "extracted"])
     if engine == "sparql":
         from . import shacl_sparql
 
@@ -159,7 +159,7 @@ def run(build: Build, engine: str = "sparql") -> Report:
             print(f"note: validating with pySHACL: {why}", file=sys.stderr)
             engine = "pyshacl"
     if engine == "pyshacl":
-        data = build.union(["ontology", "instances"], into=PreparedQueryGraph())
+        data = build.union(["ontology", "instances", "extracted"], into=PreparedQueryGraph())
         raw = _pyshacl(data, shapes)
     graph = report_graph(raw, shapes)
     results = [

@@ -1,0 +1,310 @@
+"""What the loaders extract reliably, as RDF next to the curated data.
+
+Two named graphs join the build: ``graph/extracted/citations`` (every reference the
+citation extractor finds in a source document, as ``mig:cites`` from the document to
+what it names) and ``graph/extracted/fiches`` (the general data of each BNC fiche
+among the sources). Each graph says it was extracted (``prov:wasGeneratedBy`` the
+extractor, from which sources), so a reader can tell it from curated data. A
+reference is matched to the curated node with the same identifier when one exists;
+an act not in the curated data is cited by its EUR-Lex resource; a provision, a
+Commission document or a Kamerstuk not in the curated data gets a node of its own
+with its type, label and identifier.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from .fiche import Fiche, NotAFiche, parse
+from .identifiers import commission_number
+from .namespaces import CELEX, GRAPH, ID, MIG, bind_all
+from .project import Project
+from .refs import Reference, extract_file
+
+EXTRACTOR = ID["activity/migkg-extract"]
+TREATY_NAMES = {
+    "tfeu": ("VWEU", "TFEU"),
+    "teu": ("VEU", "TEU"),
+    "charter": ("Handvest", "Charter"),
+    "echr": ("EVRM", "ECHR"),
+    "refugee-convention-1951": ("Vluchtelingenverdrag", "Refugee Convention"),
+}
+
+
+def sources(curated: Graph, project: Project) -> list[tuple[URIRef, Path]]:
+    """Each source document of the manifest with its file."""
+    out = []
+    for doc, file in curated.subject_objects(MIG.hasSourceFile):
+        if isinstance(doc, URIRef):
+            out.append((doc, project.root / str(file)))
+    return sorted(out)
+
+
+class Resolver:
+    """Finds the curated node a reference names, by IRI or by identifier."""
+
+    def __init__(self, curated: Graph) -> None:
+        self.curated = curated
+        self.by_literal: dict[str, URIRef] = {}
+        for prop in (
+            MIG.hasComNumber,
+            MIG.hasCNumber,
+            MIG.hasSwdNumber,
+            MIG.hasCelexNumber,
+            MIG.hasKamerstukNumber,
+        ):
+            for node, value in curated.subject_objects(prop):
+                if isinstance(node, URIRef):
+                    self.by_literal.setdefault(str(value), node)
+        self.by_label: dict[str, URIRef] = {}
+        for node, label in curated.subject_objects(RDFS.label):
+            if isinstance(node, URIRef) and node.startswith(str(ID) + "actor/"):
+                self.by_label.setdefault(_folded(str(label)), node)
+
+    def known(self, iri: URIRef) -> bool:
+        return (iri, RDF.type, None) in self.curated or (iri, RDFS.label, None) in self.curated
+
+    def resolve(self, ref: Reference) -> tuple[URIRef, bool] | None:
+        """(target, curated?) or None for references that name no node (OJ, Ares)."""
+        if ref.kind in ("oj", "ares"):
+            return None
+        if ref.id in self.by_literal:
+            return self.by_literal[ref.id], True
+        iri = ref.iri
+        if iri is not None and self.known(iri):
+            return iri, True
+        if ref.kind in ("act", "celex", "eurlex") and iri is not None:
+            return CELEX[ref.id], False
+        if iri is not None:
+            return iri, False
+        return None
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def describe(graph: Graph, ref: Reference, target: URIRef) -> None:
+    """A node for what a reference names that the curated data lacks."""
+    if ref.kind == "commission":
+        graph.add((target, RDF.type, MIG.CommissionDocument))
+        graph.add((target, RDFS.label, Literal(ref.id, lang="en")))
+        graph.add((target, RDFS.label, Literal(ref.id, lang="nl")))
+        prop = {"COM": MIG.hasComNumber, "C": MIG.hasCNumber, "SWD": MIG.hasSwdNumber}.get(
+            commission_number(ref.id).series, MIG.hasIdentifier
+        )
+        graph.add((target, prop, Literal(ref.id)))
+    elif ref.kind == "kamerstuk":
+        graph.add((target, RDF.type, MIG.ParliamentaryPaper))
+        graph.add((target, RDFS.label, Literal(f"Kamerstuk {ref.id}", lang="nl")))
+        graph.add((target, RDFS.label, Literal(f"Parliamentary paper {ref.id}", lang="en")))
+        graph.add((target, MIG.hasKamerstukNumber, Literal(ref.id)))
+    elif ref.kind == "provision":
+        treaty, *parts = ref.id.split("/")
+        nl, en = TREATY_NAMES.get(treaty, (treaty, treaty))
+        number = parts[0].removeprefix("art-")
+        detail = " ".join(p.replace("par-", "lid ").replace("pt-", "sub ") for p in parts[1:])
+        graph.add((target, RDF.type, MIG.Article if len(parts) == 1 else MIG.TreatyProvision))
+        graph.add(
+            (
+                target,
+                RDFS.label,
+                Literal(f"artikel {number} {detail} {nl}".replace("  ", " "), lang="nl"),
+            )
+        )
+        en_detail = " ".join(
+            p.replace("par-", "paragraph ").replace("pt-", "point ") for p in parts[1:]
+        )
+        graph.add(
+            (
+                target,
+                RDFS.label,
+                Literal(f"Article {number} {en_detail} {en}".replace("  ", " "), lang="en"),
+            )
+        )
+        graph.add((target, MIG.isProvisionOf, ID[f"treaty/{treaty}"]))
+
+
+def citations(project: Project, curated: Graph) -> Graph:
+    graph = bind_all(Graph(bind_namespaces="none"))
+    resolver = Resolver(curated)
+    used = []
+    for doc, path in sources(curated, project):
+        if not path.is_file():
+            continue
+        used.append(doc)
+        for ref in extract_file(path):
+            found = resolver.resolve(ref)
+            if found is None:
+                continue
+            target, is_curated = found
+            if target == doc:
+                continue
+            graph.add((doc, MIG.cites, target))
+            if not is_curated and not target.startswith(str(CELEX)):
+                describe(graph, ref, target)
+    _mark(graph, GRAPH["extracted/citations"], used)
+    return graph
+
+
+def fiches(project: Project, curated: Graph) -> Graph:
+    graph = bind_all(Graph(bind_namespaces="none"))
+    resolver = Resolver(curated)
+    used = []
+    for doc, path in sources(curated, project):
+        if (doc, RDF.type, MIG.BncFiche) not in curated or not path.is_file():
+            continue
+        try:
+            fiche = parse(path, project.relative(path))
+        except NotAFiche:
+            continue
+        used.append(doc)
+        add_general_data(graph, doc, fiche, resolver)
+    _mark(graph, GRAPH["extracted/fiches"], used)
+    return graph
+
+
+def add_general_data(graph: Graph, doc: URIRef, fiche: Fiche, resolver: Resolver) -> None:
+    """The fiche's general data (section 1) as triples about the fiche and what it assesses."""
+    if fiche.received:
+        graph.add((doc, MIG.wasReceivedOn, Literal(fiche.received.isoformat(), datatype=XSD.date)))
+    for number in fiche.documents:
+        target = resolver.by_literal.get(number) or commission_number(number).iri
+        graph.add((doc, MIG.assesses, target))
+    for celex in fiche.celex:
+        if celex in resolver.by_literal:
+            graph.add((doc, MIG.assesses, resolver.by_literal[celex]))
+    for key, prop in (("1f", MIG.hasCouncilConfiguration), ("1g", MIG.hasLeadMinistry)):
+        actor = resolver.by_label.get(_folded(fiche.get(key) or ""))
+        if actor is not None:
+            graph.add((doc, prop, actor))
+    for path in fiche.legal_basis:
+        for number in fiche.documents:
+            if number in resolver.by_literal:
+                graph.add((resolver.by_literal[number], MIG.hasLegalBasis, ID[path]))
+
+
+def _mark(graph: Graph, iri: URIRef, used: list[URIRef]) -> None:
+    graph.add((iri, RDF.type, PROV.Entity))
+    graph.add((iri, PROV.wasGeneratedBy, EXTRACTOR))
+    for doc in used:
+        graph.add((iri, PROV.wasDerivedFrom, doc))
+    graph.add((EXTRACTOR, RDF.type, PROV.Activity))
+    graph.add(
+        (
+            EXTRACTOR,
+            RDFS.label,
+            Literal("migkg extract: the citation extractor and the BNC-fiche parser", lang="en"),
+        )
+    )
+    graph.add(
+        (
+            EXTRACTOR,
+            RDFS.label,
+            Literal("migkg extract: de verwijzingenextractor en de BNC-fiche-parser", lang="nl"),
+        )
+    )
+
+
+def extracted(project: Project, curated: Graph) -> dict[URIRef, Graph]:
+    return {
+        GRAPH["extracted/citations"]: citations(project, curated),
+        GRAPH["extracted/fiches"]: fiches(project, curated),
+    }
+
+
+# --- one fiche as RDF (migkg extract fiche) -----------------------------------------------------
+
+DIMENSION_IDS = {
+    "competence": "competence",
+    "subsidiarity": "subsidiarity",
+    "proportionality": "proportionality",
+    "financial": "financial-consequences",
+    "regulatory_burden": "regulatory-burden",
+}
+ASSESSMENT_STANCES = {
+    "positive": "positive",
+    "negative": "negative",
+    "mixed": "mixed",
+    "none": "not-stated",
+}
+
+
+def fiche_graph(fiche: Fiche, doc: URIRef | None = None, resolver: Resolver | None = None) -> Graph:
+    """The fiche as a source document, what it assesses with its identifiers and general
+    data, its formal assessments and its candidate positions, each with its sentence."""
+    from .namespaces import DIMENSION, OA, STANCE
+
+    graph = bind_all(Graph(bind_namespaces="none"))
+    resolver = resolver or Resolver(Graph())
+    slug = _slug(fiche)
+    doc = doc or ID[f"fiche/{slug}"]
+    graph.add((doc, RDF.type, MIG.BncFiche))
+    graph.add((doc, RDFS.label, Literal(f"BNC-fiche: {fiche.get('1a') or slug}", lang="nl")))
+    if fiche.get("1a"):
+        graph.add((doc, MIG.hasDocumentTitle, Literal(fiche.get("1a"), lang="nl")))
+    add_general_data(graph, doc, fiche, resolver)
+    for number in fiche.documents:
+        target = resolver.by_literal.get(number) or _instrument(fiche, number)
+        prop = {"COM": MIG.hasComNumber, "C": MIG.hasCNumber, "SWD": MIG.hasSwdNumber}.get(
+            commission_number(number).series, MIG.hasIdentifier
+        )
+        graph.add((doc, MIG.assesses, target))
+        graph.add((target, prop, Literal(number)))
+        if fiche.get("1a") and len(fiche.documents) == 1:
+            graph.add((target, RDFS.label, Literal(fiche.get("1a"), lang="nl")))
+        if len(fiche.documents) == len(fiche.celex):
+            celex = fiche.celex[fiche.documents.index(number)]
+            graph.add((target, MIG.hasCelexNumber, Literal(celex)))
+        for path in fiche.legal_basis:
+            graph.add((target, MIG.hasLegalBasis, ID[path]))
+    about = [resolver.by_literal.get(n) or _instrument(fiche, n) for n in fiche.documents]
+    holder = ID["actor/nl-government"]
+
+    def position(node: URIRef, stance: URIRef, sentence_text: str, cls: URIRef) -> None:
+        graph.add((node, RDF.type, cls))
+        graph.add((node, MIG.hasHolder, holder))
+        graph.add((node, MIG.hasStance, stance))
+        graph.add((node, MIG.isStatedIn, doc))
+        for target in about:
+            graph.add((node, MIG.isAbout, target))
+        evidence, target_node, quote = (
+            URIRef(f"{node}#evidence{s}") for s in ("", "-target", "-quote")
+        )
+        graph.add((node, MIG.hasEvidence, evidence))
+        graph.add((evidence, RDF.type, MIG.Evidence))
+        graph.add((evidence, OA.hasTarget, target_node))
+        graph.add((target_node, RDF.type, OA.SpecificResource))
+        graph.add((target_node, OA.hasSource, doc))
+        graph.add((target_node, OA.hasSelector, quote))
+        graph.add((quote, RDF.type, OA.TextQuoteSelector))
+        graph.add((quote, OA.exact, Literal(sentence_text)))
+
+    for dimension, found in fiche.assessments.items():
+        node = ID[f"position/extracted/{slug}/{DIMENSION_IDS[dimension]}"]
+        position(
+            node, STANCE[ASSESSMENT_STANCES[found.stance]], found.sentence.text, MIG.Assessment
+        )
+        graph.add((node, MIG.hasDimension, DIMENSION[DIMENSION_IDS[dimension]]))
+    for n, found in enumerate(fiche.positions, start=1):
+        node = ID[f"position/extracted/{slug}/3b-{n:02d}"]
+        position(node, STANCE[found.stance], found.sentence.text, MIG.Position)
+    return graph
+
+
+def _slug(fiche: Fiche) -> str:
+    if fiche.documents:
+        return "-".join(
+            commission_number(n).canonical.replace("(", "-").replace(") ", "-").lower()
+            for n in fiche.documents
+        )
+    return "unnumbered"
+
+
+def _instrument(fiche: Fiche, number: str) -> URIRef:
+    if len(fiche.documents) == len(fiche.celex):
+        return ID[f"celex/{fiche.celex[fiche.documents.index(number)]}"]
+    return commission_number(number).iri

@@ -1,0 +1,505 @@
+"""The BNC-fiche parser: any fiche on the standard template, as data.
+
+A BNC fiche is the Dutch government's assessment of a new Commission proposal, always
+on one template: 1 general data (a title, b date of receipt, c Commission document
+number, d EUR-Lex link, e impact assessment, f Council configuration, g lead ministry,
+and for legislative proposals h legal basis, i Council decision procedure, j role of
+the European Parliament), 2 essence, 3 the Dutch position (a policy, b assessment and
+position, c balance of power), 4 competence, subsidiarity, proportionality, financial
+consequences and regulatory burden, and on legislative proposals 5-7 implications.
+
+Sections and subsections are found by their heading words, not by their numbers or
+letters, so wrapped headings, "a)", "a." or "(a)", "1." or "1", a missing optional
+section (a warning that names it) and CRLF line ends all work. Footnotes, which PDF
+extraction puts where the page ended, are set apart from the body text first; offsets
+stay those of the original file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .errors import InputError
+from .identifiers import IdentifierError, commission_number
+from .refs import _CELEX_IN_URL, _COMMISSION, _EURLEX, _parts, _treaty_slug, read_text
+from .text import blank_out, footnote_blocks, normalise, split_block
+
+SECTIONS = {
+    "1": "Algemene gegevens",
+    "2": "Essentie voorstel",
+    "3": "Nederlandse positie ten aanzien van het voorstel",
+    "4": "Grondhouding ten aanzien van bevoegdheid, subsidiariteit, proportionaliteit, "
+    "financiële gevolgen en gevolgen op het gebied van regeldruk en administratieve lasten",
+    "5": "Implicaties juridisch",
+    "6": "Implicaties voor uitvoering en/of handhaving",
+    "7": "Implicaties voor ontwikkelingslanden",
+}
+# subsection key -> (heading words it starts with, full heading)
+SUBSECTIONS = {
+    "1a": ("titel", "Titel voorstel"),
+    "1b": ("datum ontvangst", "Datum ontvangst Commissiedocument"),
+    "1c": ("nr. commissiedocument", "Nr. Commissiedocument"),
+    "1d": ("eur-lex", "EUR-Lex"),
+    "1e": (
+        "nr. impact assessment",
+        "Nr. impact assessment Commissie en Opinie Raad voor Regelgevingstoetsing",
+    ),
+    "1f": ("behandelingstraject raad", "Behandelingstraject Raad"),
+    "1g": ("eerstverantwoordelijk ministerie", "Eerstverantwoordelijk ministerie"),
+    "1h": ("rechtsbasis", "Rechtsbasis"),
+    "1i": ("besluitvormingsprocedure", "Besluitvormingsprocedure Raad"),
+    "1j": ("rol europees parlement", "Rol Europees Parlement"),
+    "3a": ("essentie nederlands beleid", "Essentie Nederlands beleid op dit terrein"),
+    "3b": ("beoordeling", "Beoordeling + inzet ten aanzien van dit voorstel"),
+    "3c": ("eerste inschatting", "Eerste inschatting van krachtenveld"),
+    "4a": ("bevoegdheid", "Bevoegdheid"),
+    "4b": ("subsidiariteit", "Subsidiariteit"),
+    "4c": ("proportionaliteit", "Proportionaliteit"),
+    "4d": ("financiële gevolgen", "Financiële gevolgen"),
+    "4e": (
+        "gevolgen voor regeldruk",
+        "Gevolgen voor regeldruk, administratieve lasten en concurrentiekracht",
+    ),
+}
+REQUIRED = ("1a", "1c")
+OPTIONAL = ("1b", "1d", "1e", "1f", "1g", "3a", "3b", "3c", "4a", "4b", "4c", "4d", "4e")
+DIMENSIONS = {
+    "4a": "competence",
+    "4b": "subsidiarity",
+    "4c": "proportionality",
+    "4d": "financial",
+    "4e": "regulatory_burden",
+}
+_MONTH_NAMES = "januari februari maart april mei juni juli augustus september oktober"
+MONTHS = {m: i + 1 for i, m in enumerate(f"{_MONTH_NAMES} november december".split())}
+
+
+class NotAFiche(InputError):
+    """The text is not a BNC fiche."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # white space folded
+    start: int  # offsets in the original file
+    end: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Stance:
+    stance: str
+    sentence: Sentence
+    condition: str | None = None  # the sentence that states the condition, if another one
+
+
+@dataclass
+class Fiche:
+    path: str
+    fields: dict[str, str] = field(default_factory=dict)  # subsection key -> folded text
+    documents: list[str] = field(default_factory=list)
+    celex: list[str] = field(default_factory=list)
+    received: date | None = None
+    legal_basis: list[str] = field(default_factory=list)
+    assessments: dict[str, Stance] = field(default_factory=dict)
+    positions: list[Stance] = field(default_factory=list)
+    footnotes: list[Sentence] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    present: list[str] = field(default_factory=list)
+
+    def get(self, key: str) -> str | None:
+        """The text of a subsection; None if it is missing or empty."""
+        return self.fields.get(key) or None
+
+
+# --- layout: line ends, footnotes, headings ------------------------------------------------
+
+
+class _Text:
+    """The file as LF text, and the way back to offsets of the original (CRLF) file."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.text = raw.replace("\r\n", "\n").replace("\r", "\n")
+        self._removed = [m.start() - i for i, m in enumerate(re.finditer(r"\r\n", raw))]
+
+    def original(self, offset: int) -> int:
+        return offset + bisect.bisect_right(self._removed, offset - 1) if self._removed else offset
+
+    def line(self, offset: int) -> int:
+        return self.text.count("\n", 0, offset) + 1
+
+
+_MARKER = re.compile(r"^[ \t]*(?:\(?([1-9])[.)]?|\(?([a-j])[.)])[ \t]+(\S.*)$", re.M)
+
+
+def _key_words(text: str) -> str:
+    return " ".join(text.lower().replace("\n", " ").split())
+
+
+@dataclass
+class _Heading:
+    key: str
+    start: int  # where the heading line starts
+    body: int  # where the text under it starts
+
+
+def _headings(body: str) -> list[_Heading]:
+    found: list[_Heading] = []
+    section = ""
+    for m in _MARKER.finditer(body):
+        number, rest = m.group(1), m.group(3)
+        following = body[m.end() : m.end() + 300]
+        words = _key_words(rest + " " + following)
+        if number:
+            expected = SECTIONS.get(number)
+            if (
+                expected
+                and words.startswith(_key_words(expected)[:18])
+                and int(number) > int(section or 0)
+            ):
+                section = number
+                found.append(_Heading(number, m.start(), _heading_end(body, m, expected)))
+            continue
+        if not section:
+            continue
+        for key, (start_words, full) in SUBSECTIONS.items():
+            if key[0] == section and _key_words(rest).startswith(start_words):
+                if not any(h.key == key for h in found):
+                    found.append(_Heading(key, m.start(), _heading_end(body, m, full)))
+                break
+    return found
+
+
+def _heading_end(body: str, m: re.Match[str], full: str) -> int:
+    """Where the text under a heading starts: after the heading's line, and after the
+    lines that continue it (a heading wrapped over lines: still a prefix of the full
+    heading of the template)."""
+    target = _key_words(full)
+    taken = _key_words(m.group(3))
+    end = m.end()
+    while True:
+        nl = body.find("\n", end)
+        if nl < 0:
+            return len(body)
+        nxt_end = body.find("\n", nl + 1)
+        nxt_end = len(body) if nxt_end < 0 else nxt_end
+        nxt = body[nl + 1 : nxt_end]
+        candidate = f"{taken} {_key_words(nxt)}".strip()
+        if nxt.strip() and len(taken) < len(target) and target.startswith(candidate):
+            taken, end = candidate, nxt_end
+            continue
+        return nl + 1
+
+
+# --- sentences and stances -------------------------------------------------------------------
+
+_ABBREVIATIONS = {"nr", "bijv", "o.a", "jl", "art", "blz", "p", "e.d", "d.w.z", "m.b.t", "t.a.v"}
+_ABBREVIATIONS |= {"ca", "resp", "vs", "incl", "excl", "zgn", "i.e", "e.g", "no"}
+_SENTENCE_END = re.compile(r"[.!?]\d{0,3}(?=\s+[A-Z0-9(\"'\u2018\u201c])")
+
+
+def sentences(text: _Text, body: str, start: int, end: int) -> list[Sentence]:
+    norm = normalise(body[start:end])
+    out: list[Sentence] = []
+    begin = 0
+    for m in _SENTENCE_END.finditer(norm.text):
+        before = norm.text[begin : m.start()].rsplit(" ", 1)[-1].lower()
+        if before.rstrip(".") in _ABBREVIATIONS or re.fullmatch(r"[a-z]", before):
+            continue
+        out.append(_sentence(text, norm, start, begin, m.end()))
+        begin = m.end() + 1
+    if norm.text[begin:].strip():
+        out.append(_sentence(text, norm, start, begin, len(norm.text)))
+    return [s for s in out if s.text]
+
+
+def _sentence(text: _Text, norm: object, base: int, a: int, b: int) -> Sentence:
+    from .text import Normalised
+
+    assert isinstance(norm, Normalised)
+    chunk = norm.text[a:b].strip()
+    chunk = re.sub(r"(?<=[.!?])\d{1,3}$", "", chunk)  # a footnote marker after the full stop
+    lead = len(norm.text[a:b]) - len(norm.text[a:b].lstrip())
+    first, last = norm.original(a + lead, a + lead + len(chunk))
+    return Sentence(
+        chunk, text.original(base + first), text.original(base + last), text.line(base + first)
+    )
+
+
+_HOLDER = re.compile(r"\b(kabinet\w*|Nederland|regering|NL)\b")
+
+
+def _words(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(alternatives) + r")\b", re.I)
+
+
+# a condition that makes a sentence conditional on its own, and weaker ones that do so
+# only with a stance verb in the same sentence
+_CONDITION = _words(
+    "onder (de )?voorwaarden? dat",
+    "op voorwaarde dat",
+    "mits",
+    "alleen .{0,120}(als|indien|wanneer|op voorwaarde)",
+    "binnen de bestaande (kaders|aantallen|hervestigingsaantallen)",
+    "kan dit geen .{0,60}betreffen",
+)
+_WEAK_CONDITION = _words("voor zover", "zolang", "indien", "als voorwaarde")
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "opposes",
+        _words(
+            "is (dan ook )?geen voorstander",
+            "geen voorstander",
+            "verzet zich",
+            "wijst .{0,60}af",
+            "afwijzend",
+            "is (daarom )?tegen",
+            "heeft (ernstige |grote )?bedenkingen",
+            "ziet geen meerwaarde",
+            "steunt (dit|deze|het) (voorstel |onderdeel )?niet",
+            "kan (zich )?niet (vinden|steunen|instemmen)",
+            "is kritisch",
+            "is negatief",
+            "staat negatief",
+        ),
+    ),
+    (
+        "supports",
+        _words(
+            "steunt",
+            "steunen",
+            "is het .{0,30}eens",
+            "ziet (veel |grote )?meerwaarde",
+            "positief",
+            "kan zich (goed )?vinden",
+            "kan (instemmen|akkoord gaan)",
+            "verwelkomt",
+            "onderschrijft",
+            "deelt de analyse",
+            "is (een )?voorstander",
+            "juicht .{0,40}toe",
+            "ondersteunt",
+            "staat achter",
+            "is verheugd",
+            "onderkent .{0,60}belang",
+            "is .{0,20}bereid",
+        ),
+    ),
+    ("calls-for", _words("bepleit", "roept .{0,60}op", "dringt .{0,40}aan")),
+    (
+        "commits-to",
+        _words(
+            "zet zich .{0,30}in",
+            "zal zich .{0,60}inzetten",
+            "(kabinets)?inzet (is )?gericht op",
+            "zal .{0,40}gebruik (van )?maken",
+        ),
+    ),
+    (
+        "neutral",
+        _words(
+            "neemt kennis van",
+            "neemt .{0,20}geen standpunt in",
+            "zal .{0,40}bestuderen",
+            "heeft geen (principieel )?bezwaar",
+            "staat neutraal",
+        ),
+    ),
+]
+
+
+def classify(sentence: str) -> str | None:
+    """The stance a sentence takes, if the cabinet (or the Netherlands) takes one."""
+    if not _HOLDER.search(sentence):
+        return None
+    found = [stance for stance, rule in _RULES if rule.search(sentence)]
+    if "opposes" in found:
+        return "opposes"
+    if _CONDITION.search(sentence) or (found and _WEAK_CONDITION.search(sentence)):
+        return "conditional"
+    for stance in ("calls-for", "commits-to", "supports", "neutral"):
+        if stance in found:
+            return stance
+    return None
+
+
+def restriction_only(sentence: str) -> bool:
+    """A sentence that only states a condition (no stance verb of its own)."""
+    return bool(_CONDITION.search(sentence)) and not any(
+        rule.search(sentence) for _, rule in _RULES
+    )
+
+
+_ASSESSMENT = [
+    (
+        "mixed",
+        _words(
+            "positief,? (maar )?met (de )?kanttekening(en)?",
+            "overwegend positief",
+            "gemengd",
+            "deels positief",
+            "deels negatief",
+            "positief .{0,40}maar .{0,60}(negatief|kritisch|zorgen)",
+        ),
+    ),
+    (
+        "negative",
+        _words(
+            "negatieve? (grond)?houding",
+            "negatief",
+            "niet (gerechtvaardigd|proportioneel|subsidiair)",
+        ),
+    ),
+    (
+        "positive",
+        _words(
+            "positieve? (grond)?houding",
+            "positief",
+            "is gerechtvaardigd",
+            "acht dit de juiste rechtsgrondslag",
+        ),
+    ),
+]
+
+
+def assess(parts: list[Sentence]) -> Stance | None:
+    for stance, rule in _ASSESSMENT:
+        for sentence in parts:
+            if rule.search(sentence.text):
+                return Stance(stance, sentence)
+    return None
+
+
+# --- the parser --------------------------------------------------------------------------------
+
+
+def parse_text(raw: str, name: str = "fiche") -> Fiche:
+    text = _Text(raw)
+    notes = footnote_blocks(text.text)
+    body = blank_out(text.text, notes)
+    heads = _headings(body)
+    keys = [h.key for h in heads]
+    if "1" not in keys or not any(k.startswith("1") and len(k) == 2 for k in keys):
+        raise NotAFiche(name, "this is not a BNC fiche: section 1 (Algemene gegevens) not found")
+    fiche = Fiche(name)
+    bounds = sorted(heads, key=lambda h: h.start)
+    for i, head in enumerate(bounds):
+        end = bounds[i + 1].start if i + 1 < len(bounds) else len(body)
+        if len(head.key) == 2:
+            fiche.fields[head.key] = " ".join(normalise(body[head.body : end]).text.split())
+            fiche.present.append(head.key)
+            _read(fiche, head.key, text, body, head.body, end)
+    for key in REQUIRED:
+        if key not in fiche.fields:
+            raise NotAFiche(
+                name, f"this is not a BNC fiche: section {key} ({SUBSECTIONS[key][1]}) not found"
+            )
+    for key in OPTIONAL:
+        if key not in fiche.fields:
+            fiche.warnings.append(f"{name}: section {key} ({SUBSECTIONS[key][1]}) is missing")
+    fiche.footnotes = [
+        _sentence_of(text, a, b) for block in notes for a, b in split_block(text.text, *block)
+    ]
+    return fiche
+
+
+def _sentence_of(text: _Text, a: int, b: int) -> Sentence:
+    chunk = " ".join(text.text[a:b].split())
+    return Sentence(chunk, text.original(a), text.original(b), text.line(a))
+
+
+def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) -> None:
+    value = fiche.fields[key]
+    if key == "1b":
+        fiche.received = _date(value)
+    elif key == "1c":
+        for m in _COMMISSION.finditer(value):
+            try:
+                number = commission_number(f"{m.group(1)}({m.group(2)}) {m.group(3)}").canonical
+            except IdentifierError:
+                continue
+            if number not in fiche.documents:
+                fiche.documents.append(number)
+    elif key == "1d":
+        for m in _EURLEX.finditer(value):
+            celex = _CELEX_IN_URL.search(m.group(0).replace(" ", ""))
+            if celex and celex.group(1) not in fiche.celex:
+                fiche.celex.append(celex.group(1))
+    elif key == "1h":
+        treaty = re.search(r"\b(VWEU|TFEU|VEU|TEU)\b", value)
+        if treaty:
+            slug = _treaty_slug(treaty.group(1))
+            for art in re.finditer(
+                r"(?:[Aa]rtikel(?:en)?|Articles?|en|,)\s" + _ARTICLE_PARTS, value
+            ):
+                path = f"{slug}/art-{art.group(1)}{_parts(art.group(2))}"
+                if path not in fiche.legal_basis:
+                    fiche.legal_basis.append(path)
+    elif key == "3b":
+        for a, b in _paragraphs(body, start, end):
+            previous: Stance | None = None
+            for sentence in sentences(text, body, a, b):
+                stance = classify(sentence.text)
+                if (
+                    stance == "conditional"
+                    and previous is not None
+                    and previous.stance == "supports"
+                    and restriction_only(sentence.text)
+                ):
+                    # "... ziet meerwaarde in X. Voor het kabinet kan dit alleen binnen ..."
+                    fiche.positions[-1] = Stance("conditional", previous.sentence, sentence.text)
+                    previous = None
+                    continue
+                if stance:
+                    previous = Stance(stance, sentence)
+                    fiche.positions.append(previous)
+    elif key in DIMENSIONS:
+        parts = sentences(text, body, start, end)
+        stated = assess(parts)
+        if stated:
+            fiche.assessments[DIMENSIONS[key]] = stated
+        elif parts:
+            fiche.assessments[DIMENSIONS[key]] = Stance("none", parts[0])
+
+
+_ARTICLE_PARTS = r"(\d+[a-z]?)((?:,?\s(?:lid|paragraph)\s\d+|,?\s(?:sub|onder)\s\(?[a-z]\)?)*)"
+
+
+def _paragraphs(body: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of the paragraphs (text between blank lines) of body[start:end]."""
+    spans = []
+    at = start
+    for m in re.finditer(r"\n[ \t]*\n", body[start:end]):
+        if body[at : start + m.start()].strip():
+            spans.append((at, start + m.start()))
+        at = start + m.end()
+    if body[at:end].strip():
+        spans.append((at, end))
+    merged: list[tuple[int, int]] = []
+    for span in spans:
+        # a paragraph cut by a page break (a footnote block set apart) goes on
+        if merged and not re.search(r"[.!?:;]\d{0,3}\s*$", body[merged[-1][0] : merged[-1][1]]):
+            merged[-1] = (merged[-1][0], span[1])
+        else:
+            merged.append(span)
+    return merged
+
+
+def _date(value: str) -> date | None:
+    m = re.search(r"(\d{1,2})\s+([a-z]+)\s+(\d{4})", value.lower())
+    if m and m.group(2) in MONTHS:
+        return date(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1)))
+    m = re.search(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})", value)
+    if m:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    return None
+
+
+def parse(path: Path, name: str | None = None) -> Fiche:
+    return parse_text(read_text(path), name or str(path))
