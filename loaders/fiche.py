@@ -209,7 +209,7 @@ def sentences(text: _Text, body: str, start: int, end: int) -> list[Sentence]:
     out: list[Sentence] = []
     begin = 0
     for m in _SENTENCE_END.finditer(norm.text):
-        before = norm.text[begin : m.start()].rsplit(" ", 1)[-1].lower()
+        before = norm.text[begin : m.start()].rsplit(" ", 1)[-1].lower().lstrip("([\"'")
         if before.rstrip(".") in _ABBREVIATIONS or re.fullmatch(r"[a-z]", before):
             continue
         out.append(_sentence(text, norm, start, begin, m.end()))
@@ -248,6 +248,8 @@ _CONDITION = _words(
     "alleen .{0,120}(als|indien|wanneer|op voorwaarde)",
     "binnen de bestaande (kaders|aantallen|hervestigingsaantallen)",
     "kan dit geen .{0,60}betreffen",
+    "kan (dit|dat|het) (alleen|slechts|uitsluitend)",
+    "(alleen|slechts|uitsluitend) (binnen|op basis van)",
 )
 _WEAK_CONDITION = _words("voor zover", "zolang", "indien", "als voorwaarde")
 _RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -295,7 +297,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "commits-to",
         _words(
-            "zet zich .{0,30}in",
+            "zet .{0,20}zich .{0,30}in",
             "zal zich .{0,60}inzetten",
             "(kabinets)?inzet (is )?gericht op",
             "zal .{0,40}gebruik (van )?maken",
@@ -340,7 +342,7 @@ _ASSESSMENT = [
     (
         "mixed",
         _words(
-            "positief,? (maar )?met (de )?kanttekening(en)?",
+            "positie\\w*[^.]{0,100}met (de |een )?kanttekening(en)?",
             "overwegend positief",
             "gemengd",
             "deels positief",
@@ -435,12 +437,15 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
         treaty = re.search(r"\b(VWEU|TFEU|VEU|TEU)\b", value)
         if treaty:
             slug = _treaty_slug(treaty.group(1))
-            for art in re.finditer(
-                r"(?:[Aa]rtikel(?:en)?|Articles?|en|,)\s" + _ARTICLE_PARTS, value
-            ):
+            named = r"(?:[Aa]rtikel(?:en)?|Articles?|en|,)\s"
+            for art in re.finditer(named + _ARTICLE_PARTS + _MORE_POINTS, value):
                 path = f"{slug}/art-{art.group(1)}{_parts(art.group(2))}"
-                if path not in fiche.legal_basis:
-                    fiche.legal_basis.append(path)
+                paths = [path]
+                for point in re.findall(r"(?:,\s|\sen\s|\sof\s)([a-z])\b", art.group(3) or ""):
+                    paths.append(re.sub(r"/pt-[a-z]$", f"/pt-{point}", path))
+                for each in paths:
+                    if each not in fiche.legal_basis:
+                        fiche.legal_basis.append(each)
     elif key == "3b":
         for a, b in _paragraphs(body, start, end):
             previous: Stance | None = None
@@ -469,6 +474,9 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
 
 
 _ARTICLE_PARTS = r"(\d+[a-z]?)((?:,?\s(?:lid|paragraph)\s\d+|,?\s(?:sub|onder)\s\(?[a-z]\)?)*)"
+
+
+_MORE_POINTS = r"((?:(?:,\s|\sen\s|\sof\s)[a-z]\b(?!\w))*)"
 
 
 def _paragraphs(body: str, start: int, end: int) -> list[tuple[int, int]]:
