@@ -137,10 +137,16 @@ def cmd_query(args: argparse.Namespace) -> int:
     project = _project(args)
     query = find(project, args.name)
     bound = bindings(query, args.param or [], args.lang)
-    store = open_store(project, args.store)
-    table = (run_oxigraph if args.store == "oxigraph" else run_rdflib)(store, query, bound)
+    if args.endpoint:
+        from .endpoint import Endpoint, run_remote
+
+        table = run_remote(Endpoint.of(args.endpoint, timeout=args.timeout), query, bound)
+        store: object = None
+    else:
+        store = open_store(project, args.store)
+        table = (run_oxigraph if args.store == "oxigraph" else run_rdflib)(store, query, bound)
     names = {}
-    if args.format in ("table", "md"):
+    if args.format in ("table", "md") and store is not None:
         from rdflib import URIRef
 
         iris = {v for row in table.rows for v in row if isinstance(v, URIRef)}
@@ -240,6 +246,83 @@ def cmd_extract_accuracy(args: argparse.Namespace) -> int:
     table, ok = accuracy(project)
     sys.stdout.write(table)
     return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .build import load, write_atomically
+    from .exports import SUFFIX, check, render
+
+    check(args.view, args.format)
+    project = _project(args)
+    text = render(load(project), args.view, args.format, args.lang)
+    target = args.output or project.dist / f"{args.view}.{SUFFIX.get(args.format, args.format)}"
+    if str(target) == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    write_atomically({Path(target): text})
+    print(f"wrote {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .build import load
+    from .endpoint import load_store, queries_page, start
+    from .query import stored
+
+    project = _project(args)
+    build = load(project)
+    location = project.dist / "oxigraph"
+    triples = load_store(build, location)
+    proc = start(location, args.host, args.port, read_only=True)
+    page = project.dist / "queries.html"
+    page.write_text(queries_page(args.host, args.port, stored(project)), encoding="utf-8")
+    print(f"serving {triples} quads read-only at http://{args.host}:{args.port}/ "
+          f"(SPARQL at /query); the stored queries, ready to open: {page}")  # fmt: skip
+    print("Ctrl-C stops it")
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except Exception:
+            proc.kill()
+        print("stopped")
+    return EXIT_OK
+
+
+def _endpoint(args: argparse.Namespace) -> object:
+    from .endpoint import Endpoint
+
+    return Endpoint.of(args.endpoint, args.query_url, args.store_url, args.timeout)
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from .build import load
+    from .endpoint import Endpoint, push
+
+    endpoint = _endpoint(args)
+    assert isinstance(endpoint, Endpoint)
+    pushed = push(endpoint, load(_project(args)), args.graph)
+    print(f"pushed {len(pushed)} graph(s), {sum(pushed.values())} triples, counts checked")
+    return EXIT_OK
+
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    from .build import load, write_atomically
+    from .endpoint import Endpoint, enrich
+
+    project = _project(args)
+    endpoint = _endpoint(args)
+    assert isinstance(endpoint, Endpoint)
+    dataset = enrich(endpoint, load(project))
+    target = args.output or project.dist / "external" / "cellar.trig"
+    write_atomically({Path(target): dataset.serialize(format="trig")})
+    n = sum(len(g) for g in dataset.graphs())
+    print(f"wrote {target}: {n} triples from {endpoint.query_url}")
+    return EXIT_OK
 
 
 def parser() -> argparse.ArgumentParser:
@@ -346,6 +429,37 @@ def parser() -> argparse.ArgumentParser:
         cmd_extract_accuracy,
         "precision and recall of the reference extractor on the hand-labelled sources",
     )
+    exp = add(
+        "export",
+        cmd_export,
+        "export a view of the graph for Gephi, Cytoscape, yEd, Graphviz, a browser or a store",
+    )
+    exp.add_argument("--view", default="instruments", help="instruments, positions, actors or full")
+    exp.add_argument(
+        "--format",
+        default="html",
+        help="graphml, gexf, cytoscape, dot, html (graph formats) or ttl, nt, jsonld, trig (RDF)",
+    )
+    exp.add_argument("--lang", choices=["nl", "en"], default="en", help="language of labels")
+    exp.add_argument(
+        "-o", "--output", type=Path, help="file to write (default dist/VIEW.FORMAT; - for stdout)"
+    )
+    srv = add("serve", cmd_serve, "serve the graph read-only with the Oxigraph server")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
+    srv.add_argument("--port", type=int, default=7878)
+    for name, func, help_ in (
+        ("push", cmd_push, "upload the graph to a store (Graph Store Protocol) and check it"),
+        ("enrich", cmd_enrich, "fetch CDM metadata of the graph's EU acts from a CELLAR endpoint"),
+    ):
+        cmd = add(name, func, help_)
+        cmd.add_argument("--endpoint", required=True, metavar="URL", help="the server's base URL")
+        cmd.add_argument("--query-url", help="its SPARQL query URL (default ENDPOINT/query)")
+        cmd.add_argument("--store-url", help="its Graph Store URL (default ENDPOINT/store)")
+        cmd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait per request")
+        if name == "push":
+            cmd.add_argument("--graph", help="push everything into this one graph IRI")
+        else:
+            cmd.add_argument("-o", "--output", type=Path, help="default dist/external/cellar.trig")
     add("queries", cmd_queries, "list the stored queries under queries/ with their titles")
     qry = add("query", cmd_query, "run a stored query (or any .rq file) on the graph")
     qry.add_argument("name", metavar="NAME|FILE", help="a stored query's name, or a .rq file")
@@ -373,6 +487,13 @@ def parser() -> argparse.ArgumentParser:
         help="query engine: Oxigraph (fast, the default) or rdflib (the reference)",
     )
     qry.add_argument("-o", "--output", type=Path, help="write to this file (atomically)")
+    qry.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="run on a remote SPARQL endpoint instead (Oxigraph base URL or a /query or "
+        "/sparql URL); credentials from MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD",
+    )
+    qry.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (remote)")
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top
 
