@@ -1,0 +1,436 @@
+"""The graph in triple store servers: serve it, push it, query it remotely, enrich it.
+
+* ``serve``: the build in an Oxigraph store on disk, served read-only by the Oxigraph
+  server from PyPI (``oxigraph serve-read-only``), its query editor at ``/``.
+* ``push``: the SPARQL 1.1 Graph Store HTTP Protocol: each named graph replaced whole by
+  one PUT (so a graph is replaced whole or not at all), then its triple count read back.
+* ``run_remote``: a stored query on a remote endpoint through SPARQLWrapper; parameters
+  go in as a VALUES block of checked RDF terms at the start of the query's pattern.
+* ``enrich``: metadata of the EU acts in the graph from a CELLAR-compatible endpoint
+  (the Publications Office's CDM), kept in a named graph of its own marked as external.
+
+Every request has a timeout; reads are retried with backoff; credentials come only from
+MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD and are never printed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+from rdflib.term import Node
+
+from .build import Build
+from .errors import MigkgError
+from .namespaces import GRAPH, MIG, bind_all
+from .query import StoredQuery, Table
+
+TIMEOUT = 30.0
+RETRIES = 3
+CDM = "http://publications.europa.eu/ontology/cdm#"
+ENGLISH = "http://publications.europa.eu/resource/authority/language/ENG"
+
+
+class EndpointError(MigkgError):
+    """A remote endpoint failed: down, slow, refused, or gave something unreadable."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    query_url: str
+    store_url: str
+    timeout: float = TIMEOUT
+
+    @classmethod
+    def of(cls, base: str, query: str | None = None, store: str | None = None,
+           timeout: float = TIMEOUT) -> Endpoint:  # fmt: skip
+        """Oxigraph's layout by default: BASE/query and BASE/store."""
+        if not re.match(r"^https?://", base):
+            raise MigkgError(f"endpoint {base!r}: give an http:// or https:// URL")
+        base = base.rstrip("/")
+        if base.endswith(("/query", "/sparql")) and query is None:
+            query, base = base, base.rsplit("/", 1)[0]
+        return cls(query or f"{base}/query", store or f"{base}/store", timeout)
+
+
+def _auth() -> dict[str, str]:
+    user = os.environ.get("MIGKG_ENDPOINT_USER")
+    if not user:
+        return {}
+    token = f"{user}:{os.environ.get('MIGKG_ENDPOINT_PASSWORD', '')}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(token).decode()}
+
+
+def request(method: str, url: str, data: bytes | None = None, headers: dict[str, str] | None = None,
+            timeout: float = TIMEOUT, retries: int = 0) -> bytes:  # fmt: skip
+    """One HTTP request with a timeout; reads (retries > 0) are retried with backoff on
+    errors that may pass (connection refused or reset, timeouts, 5xx). Errors name the
+    URL (without credentials) and what to do."""
+    where = urllib.parse.urlsplit(url)._replace(query="").geturl()
+    for attempt in range(retries + 1):
+        req = urllib.request.Request(
+            url, data=data, method=method, headers={**_auth(), **(headers or {})}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as response:
+                return bytes(response.read())
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:300].decode("utf-8", "replace").strip()
+            if exc.code in (401, 403):
+                raise EndpointError(
+                    f"{where}: {exc.code} {exc.reason}: the endpoint refused the credentials "
+                    "(set MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD)"
+                ) from None
+            if exc.code < 500 or attempt == retries:
+                raise EndpointError(f"{where}: {exc.code} {exc.reason}: {detail}") from None
+        except TimeoutError:
+            if attempt == retries:
+                raise EndpointError(f"{where}: no answer within {timeout:g} s") from None
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError | socket.timeout):
+                if attempt == retries:
+                    raise EndpointError(f"{where}: no answer within {timeout:g} s") from None
+            elif attempt == retries:
+                raise EndpointError(f"{where}: cannot connect: {exc.reason}") from None
+        except (ConnectionError, OSError) as exc:
+            if attempt == retries:
+                raise EndpointError(f"{where}: cannot connect: {exc}") from None
+        time.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def sparql_select(endpoint: Endpoint, text: str) -> dict[str, object]:
+    body = urllib.parse.urlencode({"query": text}).encode()
+    raw = request(
+        "POST",
+        endpoint.query_url,
+        data=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/sparql-results+json",
+        },
+        timeout=endpoint.timeout,
+        retries=RETRIES,
+    )
+    try:
+        result = json.loads(raw)
+        assert isinstance(result, dict) and "results" in result and "head" in result
+    except (ValueError, AssertionError):
+        raise EndpointError(
+            f"{endpoint.query_url}: the answer is not SPARQL JSON results: {raw[:120]!r}"
+        ) from None
+    return result
+
+
+def _term(cell: dict[str, str]) -> Node:
+    kind = cell.get("type")
+    if kind == "uri":
+        return URIRef(cell["value"])
+    if kind == "bnode":
+        from rdflib import BNode
+
+        return BNode(cell["value"])
+    if "xml:lang" in cell:
+        return Literal(cell["value"], lang=cell["xml:lang"])
+    datatype = cell.get("datatype")
+    if datatype and datatype != str(XSD.string):
+        return Literal(cell["value"], datatype=URIRef(datatype))
+    return Literal(cell["value"])
+
+
+def table(result: dict[str, object]) -> Table:
+    head = result["head"]
+    assert isinstance(head, dict)
+    columns = [str(v) for v in head.get("vars", [])]
+    body = result["results"]
+    assert isinstance(body, dict)
+    rows = [[_term(b[c]) if c in b else None for c in columns] for b in body.get("bindings", [])]
+    return Table(columns, rows)
+
+
+def with_values(query: StoredQuery, bound: dict[str, Node]) -> str:
+    """The query with its parameters as a VALUES block of RDF terms (checked by
+    query.term, written with rdflib's escaping) at the start of its outer pattern:
+    there is no other way to bind over the SPARQL protocol."""
+    if not bound:
+        return query.text
+    names = sorted(bound)
+    values = (
+        "VALUES ("
+        + " ".join(f"?{n}" for n in names)
+        + ") { ("
+        + " ".join(bound[n].n3() for n in names)
+        + ") }"
+    )
+    match = re.search(r"\bWHERE\s*\{", query.text, re.I)
+    if match is None:
+        raise MigkgError(f"{query.path}: cannot find the query's WHERE to bind its parameters")
+    return query.text[: match.end()] + " " + values + query.text[match.end() :]
+
+
+def run_remote(endpoint: Endpoint, query: StoredQuery, bound: dict[str, Node]) -> Table:
+    """A stored query on a remote endpoint, through SPARQLWrapper."""
+    from SPARQLWrapper import GET, JSON, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    client = SPARQLWrapper(endpoint.query_url)
+    client.setMethod(GET)  # the protocol's query operation via GET: every server has it
+    client.setReturnFormat(JSON)
+    client.setTimeout(int(endpoint.timeout))
+    user = os.environ.get("MIGKG_ENDPOINT_USER")
+    if user:
+        client.setCredentials(user, os.environ.get("MIGKG_ENDPOINT_PASSWORD", ""))
+    client.setQuery(with_values(query, bound))
+    # SPARQLWrapper guesses the kind of query from its text and is misled by IRIs with '#'
+    # (mig:...#Position) into sending it as an update: stored queries are all SELECT
+    client.queryType = "SELECT"
+    last: Exception | None = None
+    for attempt in range(RETRIES + 1):
+        try:
+            result = client.queryAndConvert()
+            if not isinstance(result, dict) or "results" not in result:
+                raise EndpointError(f"{endpoint.query_url}: the answer is not SPARQL JSON results")
+            return table(result)
+        except EndpointError:
+            raise
+        except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):
+                raise EndpointError(
+                    f"{endpoint.query_url}: {exc.code}: the endpoint refused the credentials "
+                    "(set MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD)"
+                ) from None
+            last = exc
+            if exc.code < 500:
+                break
+        except (SPARQLWrapperException, urllib.error.URLError, OSError, ValueError) as exc:
+            last = exc
+        time.sleep(0.2 * 2**attempt)
+    raise EndpointError(f"{endpoint.query_url}: the query failed: {last}")
+
+
+# --- push ------------------------------------------------------------------------------------
+
+
+def graphs_to_push(build: Build, graph: str | None) -> Iterator[tuple[URIRef, Graph]]:
+    """One named graph per input file of the ontology and instances (and the extracted
+    graphs), or everything in one graph."""
+    wanted = ("ontology/", "instances/", "extracted/")
+    chosen = [
+        (iri, g) for iri, g in build.graphs() if build.project.path_of_graph(iri).startswith(wanted)
+    ]
+    if graph is None:
+        yield from chosen
+        return
+    union = Graph()
+    for _, g in chosen:
+        union += g
+    yield URIRef(graph), union
+
+
+def count(endpoint: Endpoint, graph: URIRef) -> int:
+    text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph.n3()} {{ ?s ?p ?o }} }}"
+    result = table(sparql_select(endpoint, text))
+    if not result.rows or result.rows[0][0] is None:
+        raise EndpointError(f"{endpoint.query_url}: no count for {graph}")
+    return int(str(result.rows[0][0]))
+
+
+def push(endpoint: Endpoint, build: Build, graph: str | None = None,
+         say: Callable[[str], None] = print) -> dict[str, int]:  # fmt: skip
+    """Replace each graph on the server (one PUT each), then check its triple count."""
+    done: dict[str, int] = {}
+    for iri, g in graphs_to_push(build, graph):
+        body = g.serialize(format="nt", encoding="utf-8")
+        url = endpoint.store_url + "?" + urllib.parse.urlencode({"graph": str(iri)})
+        request("PUT", url, data=body, headers={"Content-Type": "application/n-triples"},
+                timeout=endpoint.timeout)  # fmt: skip
+        there = count(endpoint, iri)
+        if there != len(g):
+            raise EndpointError(
+                f"{endpoint.store_url}: graph {iri} holds {there} triples after the push, "
+                f"not {len(g)}: the store changed it (check its blank node and literal handling)"
+            )
+        done[str(iri)] = there
+        say(f"{iri}: {there} triples")
+    return done
+
+
+# --- enrich ----------------------------------------------------------------------------------
+
+ENRICH = """PREFIX cdm: <http://publications.europa.eu/ontology/cdm#>
+SELECT ?celex ?work ?date ?inForce ?basis ?title ?relation ?other WHERE {
+  VALUES ?celex { %s }
+  ?work cdm:resource_legal_id_celex ?id .
+  FILTER (STR(?id) = ?celex)
+  OPTIONAL { ?work cdm:work_date_document ?date }
+  OPTIONAL { ?work cdm:resource_legal_in-force ?inForce }
+  OPTIONAL { ?work cdm:resource_legal_based_on_resource_legal ?basis }
+  OPTIONAL {
+    ?expression cdm:expression_belongs_to_work ?work ;
+      cdm:expression_uses_language <%s> ; cdm:expression_title ?title .
+  }
+  OPTIONAL {
+    VALUES ?relation { cdm:resource_legal_amends_resource_legal
+                       cdm:resource_legal_repeals_resource_legal }
+    ?work ?relation ?other .
+  }
+}"""
+
+EXTERNAL = GRAPH["external/cellar"]
+
+
+def enrich(endpoint: Endpoint, build: Build, batch: int = 40) -> Dataset:
+    """CDM metadata of every act in the graph with a CELEX number, in the named graph
+    graph/external/cellar, with the endpoint and the time it was read."""
+    data = build.view(["instances"])
+    acts: dict[str, URIRef] = {}
+    for subject, celex in data.subject_objects(MIG.hasCelexNumber):
+        if isinstance(subject, URIRef) and re.fullmatch(
+            r"[1-9CE]\d{4}[A-Z]{1,2}\d{1,4}", str(celex)
+        ):
+            acts[str(celex)] = subject
+    dataset = Dataset()
+    bind_all(dataset)
+    dataset.bind("cdm", CDM)
+    out = dataset.graph(EXTERNAL)
+    cdm = {name: URIRef(CDM + name) for name in (
+        "work_date_document", "resource_legal_in-force", "resource_legal_based_on_resource_legal",
+        "expression_title",
+    )}  # fmt: skip
+    numbers = sorted(acts)
+    for i in range(0, len(numbers), batch):
+        chunk = numbers[i : i + batch]
+        text = ENRICH % (" ".join(Literal(c).n3() for c in chunk), ENGLISH)
+        for row in table(sparql_select(endpoint, text)).rows:
+            number, work, *values = row
+            date, in_force, basis, title, relation, other = values
+            act = acts[str(number)]
+            out.add((act, MIG.hasExternalSource, URIRef(str(work))))
+            if date is not None:
+                out.add((act, cdm["work_date_document"], date))
+            if in_force is not None:
+                out.add((act, cdm["resource_legal_in-force"], in_force))
+            if basis is not None:
+                out.add((act, cdm["resource_legal_based_on_resource_legal"], basis))
+            if title is not None:
+                out.add((act, cdm["expression_title"], title))
+            if relation is not None and other is not None:
+                out.add((act, URIRef(str(relation)), other))
+    out.add((EXTERNAL, RDF.type, PROV.Entity))
+    out.add(
+        (EXTERNAL, RDFS.label, Literal("Metadata from a CELLAR-compatible endpoint", lang="en"))
+    )
+    out.add((EXTERNAL, PROV.wasDerivedFrom, URIRef(endpoint.query_url)))
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    out.add((EXTERNAL, PROV.generatedAtTime, Literal(now, datatype=XSD.dateTime)))
+    return dataset
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def oxigraph_binary() -> str:
+    import shutil
+    import sys
+
+    here = Path(sys.executable).parent / "oxigraph"
+    found = str(here) if here.exists() else shutil.which("oxigraph")
+    if not found:
+        raise MigkgError("the Oxigraph server is not installed: pip install oxigraph")
+    return found
+
+
+def load_store(build: Build, location: Path) -> int:
+    """The build (ontology, instances, extracted) into an on-disk Oxigraph store: every
+    triple in the default graph (a set) and each file's triples in its named graph."""
+    import shutil
+
+    import pyoxigraph as ox
+
+    from .oxstore import to_ox
+
+    if location.exists():
+        shutil.rmtree(location)
+    store = ox.Store(str(location))
+    quads = []
+    for iri, g in graphs_to_push(build, None):
+        name = ox.NamedNode(str(iri))
+        for s, p, o in g:
+            triple = (to_ox(s), to_ox(p), to_ox(o))
+            quads.append(ox.Quad(*triple, name))  # type: ignore[arg-type]
+            quads.append(ox.Quad(*triple))  # type: ignore[arg-type]
+    store.bulk_extend(quads)
+    store.flush()
+    n = len(store)
+    del store
+    return n
+
+
+def start(location: Path, host: str, port: int, read_only: bool = True) -> subprocess.Popen[bytes]:
+    """Start the Oxigraph server and wait until it answers."""
+    if not port_free(host, port):
+        raise MigkgError(f"{host}:{port} is in use: choose another port with --port")
+    mode = "serve-read-only" if read_only else "serve"
+    proc = subprocess.Popen(
+        [oxigraph_binary(), mode, "--location", str(location), "--bind", f"{host}:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            raise MigkgError(f"the Oxigraph server stopped at start: {err.strip()}")
+        try:
+            request("GET", f"http://{host}:{port}/query?query=ASK%7B%7D", timeout=2)
+            return proc
+        except EndpointError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise MigkgError(f"the Oxigraph server did not answer on {host}:{port} within 30 s")
+
+
+def queries_page(host: str, port: int, queries: list[StoredQuery]) -> str:
+    """A page of the stored queries, each a link that runs it on the server (results as
+    a table of the SPARQL results in the browser) and its text to paste in the editor."""
+    from html import escape
+
+    base = f"http://{host}:{port}"
+    items = []
+    for q in queries:
+        run = f"{base}/query?" + urllib.parse.urlencode({"query": q.text})
+        items.append(
+            f'<li><a href="{escape(run)}">{escape(q.name)}</a>: {escape(q.title)}'
+            f"<details><summary>query</summary><pre>{escape(q.text)}</pre></details></li>"
+        )
+    return (
+        "<!DOCTYPE html><meta charset=utf-8><title>migkg stored queries</title>"
+        f'<h1>Stored queries on <a href="{base}/">{base}</a></h1>'
+        "<p>Each link runs the query with its default parameters; open the editor at "
+        f'<a href="{base}/">{base}/</a> and paste a query\'s text to change it.</p>'
+        f"<ul>{''.join(items)}</ul>\n"
+    )
