@@ -7,6 +7,8 @@ it came from. ``union`` gives the merged view that queries run on.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from collections import Counter
@@ -175,9 +177,38 @@ def write_atomically(outputs: dict[Path, str]) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def write_outputs(build: Build) -> list[Path]:
-    """Write dist/graph.trig (named graphs) and dist/graph.ttl (the union)."""
+def write_outputs(build: Build, digest: str | None = None) -> list[Path]:
+    """Write dist/graph.trig (named graphs) and dist/graph.ttl (the union), and the digest
+    of the inputs they were made from (dist/build.json)."""
     trig = build.project.dist / "graph.trig"
     ttl = build.project.dist / "graph.ttl"
-    write_atomically({trig: trig_text(build), ttl: canonical_turtle(build.union())})
+    manifest = build.project.dist / "build.json"
+    digest = digest or inputs_digest(build.project)
+    record = json.dumps({"inputs": digest, "outputs": ["graph.trig", "graph.ttl"]}, indent=1)
+    write_atomically(
+        {trig: trig_text(build), ttl: canonical_turtle(build.union()), manifest: record + "\n"}
+    )
     return [trig, ttl]
+
+
+def inputs_digest(project: Project) -> str:
+    """A SHA-256 over everything a build reads: the Turtle files, the source texts (the
+    extractors read them) and the package's own code (it decides what a build makes)."""
+    files = [*project.input_files(), *sorted((project.root / "sources").glob("*.txt"))]
+    files += sorted(Path(__file__).parent.glob("*.py"))
+    digest = hashlib.sha256()
+    for path in files:
+        name = project.relative(path) if path.is_relative_to(project.root) else path.name
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def up_to_date(project: Project, digest: str) -> bool:
+    """Did the last build read exactly these inputs, and are its outputs still there?"""
+    manifest = project.dist / "build.json"
+    try:
+        record = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    outputs = [project.dist / name for name in record.get("outputs", [])]
+    return record.get("inputs") == digest and bool(outputs) and all(p.is_file() for p in outputs)

@@ -32,10 +32,17 @@ def _project(args: argparse.Namespace) -> Project:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import format_counts, load, write_outputs
+    from .build import format_counts, inputs_digest, load, up_to_date, write_outputs
 
-    build = load(_project(args))
-    written = write_outputs(build)
+    project = _project(args)
+    digest = inputs_digest(project)
+    if not args.force and up_to_date(project, digest):
+        print(
+            "dist/graph.trig and dist/graph.ttl are up to date: no input changed (--force rebuilds)"
+        )
+        return EXIT_OK
+    build = load(project)
+    written = write_outputs(build, digest)
     print(format_counts(build.union()))
     for path in written:
         print(f"wrote {build.project.relative(path)}")
@@ -266,10 +273,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .build import load
-    from .endpoint import load_store, queries_page, start
+    from .endpoint import load_store, port_free, queries_page, start
     from .query import stored
 
     project = _project(args)
+    if not port_free(args.host, args.port):  # say so before the build, not after it
+        raise MigkgError(f"{args.host}:{args.port} is in use: choose another port with --port")
     build = load(project)
     location = project.dist / "oxigraph"
     triples = load_store(build, location)
@@ -325,6 +334,28 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from .bench import run, table
+
+    project = _project(args)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    backends = [b.strip() for b in args.backends.split(",")]
+    for backend in backends:
+        if backend not in ("rdflib", "oxigraph"):
+            raise MigkgError(f"unknown backend {backend!r}: choose rdflib, oxigraph")
+    results = run(project, sizes, backends, args.repeat)
+    text = table(results)
+    sys.stdout.write(text)
+    out = args.out or project.dist / "bench.json"
+    from .build import write_atomically
+
+    write_atomically({Path(out): json.dumps(results, indent=1) + "\n"})
+    print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="migkg",
@@ -353,7 +384,12 @@ def parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("build", cmd_build, "build the graph into dist/graph.trig and dist/graph.ttl; print counts")
+    bld = add(
+        "build", cmd_build, "build the graph into dist/graph.trig and dist/graph.ttl; print counts"
+    )
+    bld.add_argument(
+        "--force", action="store_true", help="rebuild even if no input changed since the last build"
+    )
     add("stats", cmd_stats, "print the number of instances per class, writing nothing")
     fmt = add("fmt", cmd_fmt, "rewrite Turtle files in canonical form (sorted longturtle)")
     fmt.add_argument("--check", action="store_true", help="only list files not in canonical form")
@@ -460,6 +496,13 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--graph", help="push everything into this one graph IRI")
         else:
             cmd.add_argument("-o", "--output", type=Path, help="default dist/external/cellar.trig")
+    bench = add(
+        "bench", cmd_bench, "time load, validation, queries and exports on synthetic graphs"
+    )
+    bench.add_argument("--sizes", default="10000,100000", help="triples, comma-separated")
+    bench.add_argument("--backends", default="rdflib,oxigraph", help="rdflib, oxigraph")
+    bench.add_argument("--repeat", type=int, default=3, help="runs per step (the median is kept)")
+    bench.add_argument("--out", type=Path, help="JSON results (default dist/bench.json)")
     add("queries", cmd_queries, "list the stored queries under queries/ with their titles")
     qry = add("query", cmd_query, "run a stored query (or any .rq file) on the graph")
     qry.add_argument("name", metavar="NAME|FILE", help="a stored query's name, or a .rq file")

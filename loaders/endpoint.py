@@ -375,6 +375,7 @@ def load_store(build: Build, location: Path) -> int:
 
     if location.exists():
         shutil.rmtree(location)
+    location.parent.mkdir(parents=True, exist_ok=True)
     store = ox.Store(str(location))
     quads = []
     for iri, g in graphs_to_push(build, None):

@@ -180,3 +180,28 @@ def test_multi_line_literals_survive_the_trig_output(project_copy: Project) -> N
     selects = {str(o) for o in build.union(["shapes"]).objects(None, SH.select)}
     assert any("\n" in q for q in selects)
     assert {str(o) for _, _, o, _ in back.quads((None, SH.select, None, None))} == selects
+
+
+def test_a_second_build_with_no_change_reuses_the_first(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from loaders.cli import main
+
+    root = str(project_copy.root)
+    assert main(["--root", root, "build"]) == 0
+    first = (project_copy.dist / "graph.trig").read_bytes()
+    capsys.readouterr()
+    assert main(["--root", root, "build"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    # a changed input file rebuilds
+    sources = project_copy.root / "instances" / "sources.ttl"
+    sources.write_text(sources.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert main(["--root", root, "build"]) == 0
+    assert "wrote dist/graph.trig" in capsys.readouterr().out
+    assert (project_copy.dist / "graph.trig").read_bytes() == first  # same content, rebuilt
+    # so does a missing output, and --force
+    (project_copy.dist / "graph.ttl").unlink()
+    assert main(["--root", root, "build"]) == 0
+    assert (project_copy.dist / "graph.ttl").is_file()
+    assert main(["--root", root, "build", "--force"]) == 0
+    assert "wrote dist/graph.trig" in capsys.readouterr().out

@@ -1,0 +1,61 @@
+"""migkg bench: the synthetic graphs are shaped like ours and the same every time, and
+the command times every step and writes its JSON. (Timings are printed, never asserted.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from loaders.bench import synthetic
+from loaders.cli import main
+from loaders.project import Project
+from loaders.query import stored
+
+
+def test_synthetic_graphs_are_the_same_for_the_same_seed_and_shaped_like_ours() -> None:
+    text = synthetic(5000)
+    assert text == synthetic(5000)
+    assert text != synthetic(5000, seed=8)
+    store = ox.Store()
+    store.bulk_load(text.encode(), ox.RdfFormat.N_TRIPLES)
+    assert 5000 <= len(store) < 5100
+    kinds = {
+        str(q.object.value).rsplit("#", 1)[-1]
+        for q in store.quads_for_pattern(
+            None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None
+        )
+    }
+    assert {"Position", "Observation", "Evidence", "TextQuoteSelector", "Regulation"} <= kinds
+
+
+def test_bench_times_every_query_and_view_and_writes_json(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bench.json"
+    assert (
+        main(
+            [
+                "bench",
+                "--sizes",
+                "3000",
+                "--backends",
+                "oxigraph",
+                "--repeat",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    results = json.loads(out.read_text(encoding="utf-8"))
+    steps = results[0]["steps"]
+    assert {f"query {q.name}" for q in stored(project)} <= set(steps)
+    assert {"load", "validate", "export instruments", "export positions", "export actors"} <= set(
+        steps
+    )
+    assert results[0]["peak_mb"] > 0
+    assert "| load |" in capsys.readouterr().out
