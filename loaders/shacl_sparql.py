@@ -501,7 +501,26 @@ def _sparql_query(
 def validate(data: Graph, shapes: Graph) -> list[RawResult]:
     """Every top-level validation result of the shapes on the data."""
     plan = list(queries(shapes))  # compile first: Unsupported before any work
-    store = store_of(data)
+    return validate_store(store_of(data), shapes, plan)
+
+
+def store_from_ntriples(text: str) -> ox.Store:
+    """N-Triples straight into a store, with the datatypes it would not keep stored under
+    KEPT_AS (as store_of does), for graphs too large to hold in rdflib."""
+    for datatype in set(re.findall(r"\^\^<([^>]+)>", text)):
+        if not _kept(datatype):
+            text = text.replace(f"^^<{datatype}>", f"^^<{KEPT_AS}{datatype}>")
+    store = ox.Store()
+    store.bulk_load(text.encode(), ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def validate_store(
+    store: ox.Store, shapes: Graph, plan: list[Query] | None = None
+) -> list[RawResult]:
+    """Every top-level validation result of the shapes on a store made by store_of or
+    store_from_ntriples."""
+    plan = list(queries(shapes)) if plan is None else plan
     functions: dict[
         ox.NamedNode, Callable[..., ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]
     ] = {

@@ -164,3 +164,14 @@ def test_both_engines_give_the_same_report_on_the_real_graph(
     slow = json.loads(capsys.readouterr().out)
     assert slow == json.loads(as_json(report))
     assert len(slow["results"]) > 40  # the notes on gaps: a real comparison, not of nothing
+
+
+def test_validating_a_store_loaded_from_n_triples_gives_the_same_results(build: Build) -> None:
+    """The large-graph path (no rdflib graph in between) agrees with the usual one."""
+    data = build.union(["ontology", "instances", "extracted"])
+    shapes = build.union(["shapes"])
+    key = lambda r: (str(r.focus), str(r.shape), str(r.value), str(r.path), r.message)  # noqa: E731
+    usual = sorted(map(key, shacl_sparql.validate(data, shapes)))
+    store = shacl_sparql.store_from_ntriples(data.serialize(format="nt"))
+    direct = sorted(map(key, shacl_sparql.validate_store(store, shapes)))
+    assert usual == direct and len(usual) > 40
