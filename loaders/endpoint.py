@@ -75,6 +75,17 @@ def _auth() -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(token).decode()}
 
 
+def _opener(url: str) -> urllib.request.OpenerDirector:
+    """Answers a Digest challenge too (Virtuoso's Graph Store endpoint asks for one);
+    Basic credentials go with every request (_auth)."""
+    user = os.environ.get("MIGKG_ENDPOINT_USER")
+    if not user:
+        return urllib.request.build_opener()
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, user, os.environ.get("MIGKG_ENDPOINT_PASSWORD", ""))
+    return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+
+
 def request(method: str, url: str, data: bytes | None = None, headers: dict[str, str] | None = None,
             timeout: float = TIMEOUT, retries: int = 0) -> bytes:  # fmt: skip
     """One HTTP request with a timeout; reads (retries > 0) are retried with backoff on
@@ -86,7 +97,7 @@ def request(method: str, url: str, data: bytes | None = None, headers: dict[str,
             url, data=data, method=method, headers={**_auth(), **(headers or {})}
         )
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as response:
+            with _opener(url).open(req, timeout=timeout) as response:
                 return bytes(response.read())
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:300].decode("utf-8", "replace").strip()

@@ -5,6 +5,7 @@ read-only; and the failures an endpoint can have, from a deliberately failing se
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import signal
 import socket
@@ -201,6 +202,24 @@ class Failing(http.server.BaseHTTPRequestHandler):
             self.send_response(500)
             self.end_headers()
             self.wfile.write(b"internal error")
+        elif path.startswith("/digest"):
+            auth = self.headers.get("Authorization", "")
+            if not auth.startswith("Digest ") or 'username="analyst"' not in auth:
+                self.send_response(401)
+                self.send_header(
+                    "WWW-Authenticate", 'Digest realm="virtuoso", nonce="n0nce", qop="auth"'
+                )
+                self.end_headers()
+                return
+            body = json.dumps(
+                {"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {
+                    "type": "literal", "value": "7",
+                    "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}}
+            ).encode()  # fmt: skip
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(body)
         elif path.startswith("/locked"):
             self.send_response(401)
             self.end_headers()
@@ -250,6 +269,15 @@ def test_refused_credentials_are_named_and_not_retried(
         count(endpoint, URIRef("https://example.org/g"))
     assert "s3cret-value" not in str(caught.value)
     assert Failing.hits["/locked/query"] == 1
+
+
+def test_a_digest_challenge_is_answered(failing: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Virtuoso's Graph Store endpoint asks for Digest authentication."""
+    monkeypatch.setenv("MIGKG_ENDPOINT_USER", "analyst")
+    monkeypatch.setenv("MIGKG_ENDPOINT_PASSWORD", "s3cret-value")
+    endpoint = Endpoint(f"{failing}/digest/query", f"{failing}/digest/store", timeout=2)
+    assert count(endpoint, URIRef("https://example.org/g")) == 7
+    assert Failing.hits["/digest/query"] == 2  # the challenge, then the answer
 
 
 def test_a_slow_endpoint_times_out_with_a_message(failing: str) -> None:
