@@ -355,3 +355,21 @@ def test_the_guide_has_ten_worked_examples_that_run_as_shown(
         answer = capsys.readouterr().out.splitlines()
         missing = [line for line in shown if line not in answer]
         assert missing == [], f"{command}: the guide shows rows the query does not give"
+
+
+def test_query_imports_only_what_it_needs() -> None:
+    """Start-up is the cost of a query: no pySHACL, networkx, owlready2 or rdflib's SPARQL
+    parser (pyparsing) for `migkg query` on Oxigraph. (Times are measured in
+    docs/performance.md, not asserted.)"""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from loaders.cli import main; "
+        "main(['query', 'cq-cabinet-supports', '--format', 'csv']); "
+        "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    loaded = set(eval(done.stderr.strip().splitlines()[-1]))
+    assert "pyoxigraph" in loaded
+    assert not loaded & {"pyshacl", "networkx", "owlready2", "pyparsing", "selenium"}
