@@ -26,7 +26,7 @@ from pathlib import Path
 from .errors import InputError
 from .identifiers import IdentifierError, commission_number
 from .refs import _CELEX_IN_URL, _COMMISSION, _EURLEX, _parts, _treaty_slug, read_text
-from .text import blank_out, footnote_blocks, normalise, split_block
+from .text import Normalised, blank_out, footnote_blocks, normalise, split_block
 
 SECTIONS = {
     "1": "Algemene gegevens",
@@ -219,10 +219,7 @@ def sentences(text: _Text, body: str, start: int, end: int) -> list[Sentence]:
     return [s for s in out if s.text]
 
 
-def _sentence(text: _Text, norm: object, base: int, a: int, b: int) -> Sentence:
-    from .text import Normalised
-
-    assert isinstance(norm, Normalised)
+def _sentence(text: _Text, norm: Normalised, base: int, a: int, b: int) -> Sentence:
     chunk = norm.text[a:b].strip()
     chunk = re.sub(r"(?<=[.!?])\d{1,3}$", "", chunk)  # a footnote marker after the full stop
     lead = len(norm.text[a:b]) - len(norm.text[a:b].lstrip())

@@ -290,12 +290,6 @@ def open_store(project: Project, store: str) -> object:
     raise MigkgError(f"unknown store {store!r}: choose one of {', '.join(STORES)}")
 
 
-def run(project: Project, query: StoredQuery, bound: dict[str, Node], store: str) -> Table:
-    opened = open_store(project, store)
-    runner = run_oxigraph if store == "oxigraph" else run_rdflib
-    return runner(opened, query, bound)
-
-
 # --- output ----------------------------------------------------------------------------------
 
 
