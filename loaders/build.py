@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,10 +118,13 @@ def class_counts(graph: Graph) -> list[tuple[str, int]]:
 
 
 def format_counts(graph: Graph) -> str:
-    rows = class_counts(graph)
+    return format_rows(class_counts(graph), len(graph))
+
+
+def format_rows(rows: list[tuple[str, int]], triples: int) -> str:
     width = max((len(name) for name, _ in rows), default=5)
     lines = [f"{name:<{width}}  {count:>6}" for name, count in rows]
-    lines.append(f"{'triples':<{width}}  {len(graph):>6}")
+    lines.append(f"{'triples':<{width}}  {triples:>6}")
     return "\n".join(lines)
 
 
@@ -156,7 +159,7 @@ def _file_mode() -> int:
 _FILE_MODE = _file_mode()
 
 
-def write_atomically(outputs: dict[Path, str]) -> None:
+def write_atomically(outputs: Mapping[Path, str | bytes]) -> None:
     """Write every file to a temporary file beside it, then rename them all into place.
 
     If anything fails before the renames, no output file is touched.
@@ -166,8 +169,8 @@ def write_atomically(outputs: dict[Path, str]) -> None:
         for target, text in outputs.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
             os.chmod(name, _FILE_MODE)  # mkstemp makes 0600; give the usual mode
             staged.append((Path(name), target))
         for tmp, target in staged:
@@ -177,18 +180,42 @@ def write_atomically(outputs: dict[Path, str]) -> None:
             tmp.unlink(missing_ok=True)
 
 
+OUTPUTS = ("graph.trig", "graph.ttl", "graph.nq")
+
+
 def write_outputs(build: Build, digest: str | None = None) -> list[Path]:
-    """Write dist/graph.trig (named graphs) and dist/graph.ttl (the union), and the digest
-    of the inputs they were made from (dist/build.json)."""
-    trig = build.project.dist / "graph.trig"
-    ttl = build.project.dist / "graph.ttl"
-    manifest = build.project.dist / "build.json"
-    digest = digest or inputs_digest(build.project)
-    record = json.dumps({"inputs": digest, "outputs": ["graph.trig", "graph.ttl"]}, indent=1)
-    write_atomically(
-        {trig: trig_text(build), ttl: canonical_turtle(build.union()), manifest: record + "\n"}
+    """Write dist/graph.trig (named graphs, canonical Turtle per graph), dist/graph.ttl (the
+    union), dist/graph.nq (N-Quads, which export and serve load) and the digest of the
+    inputs they were made from (dist/build.json)."""
+    import pyoxigraph as ox
+
+    from .oxbuild import stable_blank_nodes
+
+    trig = trig_text(build)
+    # the N-Quads from the canonical TriG: blank nodes named in the order it has them
+    quads = sorted(
+        stable_blank_nodes(ox.parse(trig, format=ox.RdfFormat.TRIG), "t"),
+        key=lambda q: (str(q.graph_name), str(q.subject), str(q)),
     )
-    return [trig, ttl]
+    texts: dict[str, str | bytes] = {
+        "graph.trig": trig,
+        "graph.ttl": canonical_turtle(build.union()),
+        "graph.nq": ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"",
+    }
+    return write_texts(build.project, texts, "rdflib", digest)
+
+
+def write_texts(
+    project: Project, texts: dict[str, str | bytes], store: str, digest: str | None = None
+) -> list[Path]:
+    """The outputs under dist/, and dist/build.json naming the inputs' digest and the store
+    that made them, all written atomically."""
+    digest = digest or inputs_digest(project)
+    record = {"inputs": digest, "store": store, "outputs": sorted(texts)}
+    outputs: dict[Path, str | bytes] = {project.dist / name: text for name, text in texts.items()}
+    outputs[project.dist / "build.json"] = json.dumps(record, indent=1) + "\n"
+    write_atomically(outputs)
+    return [project.dist / name for name in OUTPUTS if name in texts]
 
 
 def inputs_digest(project: Project) -> str:
@@ -203,12 +230,15 @@ def inputs_digest(project: Project) -> str:
     return digest.hexdigest()
 
 
-def up_to_date(project: Project, digest: str) -> bool:
-    """Did the last build read exactly these inputs, and are its outputs still there?"""
+def up_to_date(project: Project, digest: str, store: str | None = None) -> bool:
+    """Did the last build read exactly these inputs (with this store, if one is named), and
+    are its outputs still there?"""
     manifest = project.dist / "build.json"
     try:
         record = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return False
+    if store is not None and record.get("store", "rdflib") != store:
         return False
     outputs = [project.dist / name for name in record.get("outputs", [])]
     return record.get("inputs") == digest and bool(outputs) and all(p.is_file() for p in outputs)

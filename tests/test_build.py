@@ -11,7 +11,8 @@ from rdflib import BNode, Dataset, Graph
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from loaders.build import Build, class_counts, load, write_outputs
+from loaders import oxbuild
+from loaders.build import Build, class_counts, format_rows, load, write_outputs, write_texts
 from loaders.cli import main
 from loaders.namespaces import BASE, GRAPH, MIG
 from loaders.project import Project
@@ -81,35 +82,63 @@ def same_graph(a: Graph, b: Graph) -> bool:
     return plain_a == plain_b and isomorphic(blank_a, blank_b)
 
 
-def test_outputs_parse_back_to_the_same_graphs(project_copy: Project) -> None:
-    build = load(project_copy)
-    trig, ttl = write_outputs(build)
-    back = Dataset()
-    back.parse(trig, format="trig")
-    got = {str(g.identifier): g for g in back.graphs() if len(g)}
+def _outputs(project: Project, store: str) -> list[Path]:
+    if store == "rdflib":
+        return write_outputs(load(project))
+    return write_texts(project, oxbuild.texts(oxbuild.load(project)), "oxigraph")
+
+
+@pytest.mark.parametrize("store", ["rdflib", "oxigraph"])
+def test_outputs_parse_back_to_the_same_graphs(
+    build: Build, project_copy: Project, store: str
+) -> None:
+    """Either store's outputs hold the graphs of the rdflib build (the reference)."""
+    trig, ttl, nq = _outputs(project_copy, store)
     want = {str(iri): g for iri, g in build.graphs()}
-    assert got.keys() == want.keys()
-    for iri, graph in want.items():
-        assert same_graph(got[iri], graph), iri
+    for path, fmt in ((trig, "trig"), (nq, "nquads")):
+        back = Dataset()
+        back.parse(path, format=fmt)
+        got = {str(g.identifier): g for g in back.graphs() if len(g)}
+        assert got.keys() == want.keys(), path
+        for iri, graph in want.items():
+            assert same_graph(got[iri], graph), (path, iri)
     union = Graph().parse(ttl, format="turtle")
     assert same_graph(union, build.union())
 
 
-def test_build_output_is_byte_identical_across_runs(project_copy: Project) -> None:
-    def run() -> tuple[bytes, bytes]:
+def test_the_oxigraph_build_keeps_literals_as_written(project_copy: Project) -> None:
+    """Regression guard: an Oxigraph Store would turn "05"^^xsd:nonNegativeInteger into
+    "5"^^xsd:integer; the build keeps what the file says."""
+    extra = project_copy.root / "instances" / "literal-forms.ttl"
+    extra.write_text(
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        '<urn:x> <urn:p> "05"^^xsd:nonNegativeInteger , "1.50"^^xsd:decimal .\n'
+    )
+    _, _, nq = _outputs(project_copy, "oxigraph")
+    text = nq.read_text(encoding="utf-8")
+    assert '"05"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in text
+    assert '"1.50"^^<http://www.w3.org/2001/XMLSchema#decimal>' in text
+
+
+@pytest.mark.parametrize("store", ["rdflib", "oxigraph"])
+def test_build_output_is_byte_identical_across_runs(project_copy: Project, store: str) -> None:
+    command = ["--root", str(project_copy.root), "build", "--force", "--store", store]
+
+    def run() -> tuple[bytes, ...]:
         subprocess.run(
-            [sys.executable, "-m", "loaders", "--root", str(project_copy.root), "build"],
+            [sys.executable, "-m", "loaders", *command],
             check=True,
             capture_output=True,
         )
         dist = project_copy.dist
-        return (dist / "graph.trig").read_bytes(), (dist / "graph.ttl").read_bytes()
+        return tuple((dist / name).read_bytes() for name in ("graph.trig", "graph.ttl", "graph.nq"))
 
     assert run() == run()
 
 
+@pytest.mark.parametrize("store", ["rdflib", "oxigraph"])
 def test_malformed_turtle_names_file_and_line_and_keeps_dist(
-    project_copy: Project, capsys: pytest.CaptureFixture[str]
+    project_copy: Project, capsys: pytest.CaptureFixture[str], store: str
 ) -> None:
     dist = project_copy.dist
     dist.mkdir()
@@ -121,7 +150,7 @@ def test_malformed_turtle_names_file_and_line_and_keeps_dist(
         "<https://w3id.org/migkg/id/y> a mig:Directive ;\n"
         '    mig:hasTitle "unterminated .\n'
     )
-    code = main(["--root", str(project_copy.root), "build"])
+    code = main(["--root", str(project_copy.root), "build", "--store", store])
     err = capsys.readouterr().err
     assert code == 2
     assert "instances/broken.ttl:4:" in err
@@ -131,14 +160,15 @@ def test_malformed_turtle_names_file_and_line_and_keeps_dist(
     assert not [p for p in dist.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize("command", [["stats"], ["build", "--store", "oxigraph"]])
 def test_non_utf8_file_is_a_clear_error(
-    project_copy: Project, capsys: pytest.CaptureFixture[str]
+    project_copy: Project, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
     bad = project_copy.root / "instances" / "latin1.ttl"
     bad.write_bytes(
         b'@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n<urn:x> rdfs:label "caf\xe9" .\n'
     )
-    assert main(["--root", str(project_copy.root), "stats"]) == 2
+    assert main(["--root", str(project_copy.root), *command]) == 2
     err = capsys.readouterr().err
     assert "instances/latin1.ttl:2: not UTF-8 text" in err
 
@@ -164,17 +194,20 @@ def test_written_files_get_the_usual_mode_not_mkstemps_0600(project_copy: Projec
 
     umask = os.umask(0)
     os.umask(umask)
-    trig, _ = write_outputs(load(project_copy))
-    assert stat.S_IMODE(trig.stat().st_mode) == 0o666 & ~umask
+    for store in ("rdflib", "oxigraph"):
+        for path in _outputs(project_copy, store):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, (store, path)
 
 
-def test_multi_line_literals_survive_the_trig_output(project_copy: Project) -> None:
+@pytest.mark.parametrize("store", ["rdflib", "oxigraph"])
+def test_multi_line_literals_survive_the_trig_output(
+    build: Build, project_copy: Project, store: str
+) -> None:
     """Regression: graph blocks were indented, which changed the text of the SPARQL
     queries (triple-quoted, multi-line) of the shapes."""
     from loaders.namespaces import SH
 
-    build = load(project_copy)
-    trig, _ = write_outputs(build)
+    trig, *_ = _outputs(project_copy, store)
     back = Dataset()
     back.parse(trig, format="trig")
     selects = {str(o) for o in build.union(["shapes"]).objects(None, SH.select)}
@@ -205,3 +238,16 @@ def test_a_second_build_with_no_change_reuses_the_first(
     assert (project_copy.dist / "graph.ttl").is_file()
     assert main(["--root", root, "build", "--force"]) == 0
     assert "wrote dist/graph.trig" in capsys.readouterr().out
+    # a build with the other store is not reused: its files have another form
+    assert main(["--root", root, "build", "--store", "rdflib"]) == 0
+    assert "wrote dist/graph.trig" in capsys.readouterr().out
+    assert main(["--root", root, "build", "--store", "rdflib"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_both_stores_count_the_same(capsys: pytest.CaptureFixture[str], project: Project) -> None:
+    assert main(["--root", str(project.root), "stats"]) == 0
+    stats = capsys.readouterr().out
+    counts, triples = oxbuild.counts(oxbuild.load(project))
+    assert format_rows(counts, triples) + "\n" == stats
+    assert dict(counts)["mig:Position"] > 400 and triples > 30000
