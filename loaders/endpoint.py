@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
@@ -38,6 +39,11 @@ from .build import Build
 from .errors import MigkgError
 from .namespaces import GRAPH, MIG, bind_all
 from .query import StoredQuery, Table
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from .project import Project
 
 TIMEOUT = 30.0
 RETRIES = 3
@@ -378,28 +384,48 @@ def oxigraph_binary() -> str:
 def load_store(build: Build, location: Path) -> int:
     """The build (ontology, instances, extracted) into an on-disk Oxigraph store: every
     triple in the default graph (a set) and each file's triples in its named graph."""
-    import shutil
-
     import pyoxigraph as ox
 
     from .oxstore import to_ox
+
+    quads = [
+        ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(str(iri)))  # type: ignore[arg-type]
+        for iri, g in graphs_to_push(build, None)
+        for s, p, o in g
+    ]
+    return load_quads(quads, location)
+
+
+def load_quads(quads: list[ox.Quad], location: Path) -> int:
+    """Quads into a new on-disk Oxigraph store at ``location`` (replacing what is there),
+    each also in the default graph; the number of quads stored."""
+    import shutil
+
+    import pyoxigraph as ox
 
     if location.exists():
         shutil.rmtree(location)
     location.parent.mkdir(parents=True, exist_ok=True)
     store = ox.Store(str(location))
-    quads = []
-    for iri, g in graphs_to_push(build, None):
-        name = ox.NamedNode(str(iri))
-        for s, p, o in g:
-            triple = (to_ox(s), to_ox(p), to_ox(o))
-            quads.append(ox.Quad(*triple, name))  # type: ignore[arg-type]
-            quads.append(ox.Quad(*triple))  # type: ignore[arg-type]
     store.bulk_extend(quads)
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
     store.flush()
     n = len(store)
     del store
     return n
+
+
+def served_quads(quads: list[ox.Quad], project: Project) -> list[ox.Quad]:
+    """The quads of the graphs ``serve`` and ``push`` publish (as graphs_to_push)."""
+    import pyoxigraph as ox
+
+    wanted = ("ontology/", "instances/", "extracted/")
+    return [
+        q
+        for q in quads
+        if isinstance(q.graph_name, ox.NamedNode)
+        and project.path_of_graph(q.graph_name.value).startswith(wanted)
+    ]
 
 
 def start(location: Path, host: str, port: int, read_only: bool = True) -> subprocess.Popen[bytes]:

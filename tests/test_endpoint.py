@@ -172,6 +172,30 @@ def test_migkg_serve_is_read_only_and_stops_cleanly_on_ctrl_c(tmp_path: Path) ->
     assert not _listening(port)
 
 
+def test_both_stores_serve_the_same_quads(build: Build, project: Project, tmp_path: Path) -> None:
+    """`serve --store oxigraph` (the default) reads the graph with Oxigraph; `--store
+    rdflib` with rdflib: the server's store holds the same quads either way."""
+    import pyoxigraph as ox
+
+    from loaders.endpoint import load_quads, load_store, served_quads
+    from loaders.oxbuild import built_quads
+
+    fast, reference = tmp_path / "fast", tmp_path / "reference"
+    n = load_quads(served_quads(built_quads(project), project), fast)
+    assert n == load_store(build, reference) > 60000  # each triple in its graph and the default
+    a, b = ox.Store.read_only(str(fast)), ox.Store.read_only(str(reference))
+
+    def split(store: ox.Store) -> tuple[set[ox.Quad], int]:
+        """Quads without blank nodes, and how many have one (the two parsers name them)."""
+        plain = {q for q in store if not any(isinstance(t, ox.BlankNode) for t in q.triple)}
+        return plain, len(store) - len(plain)
+
+    assert split(a) == split(b)
+    graphs = {g.value for g in a.named_graphs()}
+    assert str(GRAPH["extracted/citations"]) in graphs
+    assert not any("/shapes/" in g for g in graphs)
+
+
 def _listening(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
