@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import random
 import resource
+import signal
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from .namespaces import ID, MEASURE, MIG, OA, QB, STANCE, STATUS, UNIT
@@ -44,9 +46,22 @@ def _iri(base: object, local: str) -> str:
 
 def synthetic(size: int, seed: int = 7) -> str:
     """About ``size`` triples of instance data, as N-Triples."""
+    return "".join(synthetic_lines(size, seed))
+
+
+def synthetic_lines(size: int, seed: int = 7) -> Iterator[str]:
+    """The lines of ``synthetic``, made as they are read (a million lines are 130 MB)."""
     rnd = random.Random(seed)
     lines: list[str] = []
     add = lines.append
+    count = 0
+
+    def flush() -> Iterator[str]:
+        nonlocal count, lines, add
+        count += len(lines)
+        yield "\n".join(lines) + "\n"
+        lines = []
+        add = lines.append
 
     def mig(name: str) -> str:
         return f"<{MIG}{name}>"
@@ -97,7 +112,9 @@ def synthetic(size: int, seed: int = 7) -> str:
         if i and rnd.random() < 0.3:
             add(f"{inst} {mig('amends')} {instruments[rnd.randrange(i)]} .")
     n = 0
-    while len(lines) < size:
+    while count + len(lines) < size:
+        if len(lines) > 10000:
+            yield from flush()
         n += 1
         src = rnd.choice(sources)
         if n % 4:
@@ -121,131 +138,183 @@ def synthetic(size: int, seed: int = 7) -> str:
             add(f"{obs} {mig('hasUnit')} <{UNIT}person> .")
             add(f"{obs} {mig('isStatedIn')} {src} .")
             evidence(obs, src, f"In {2000 + n % 25} werden {n} vluchtelingen hervestigd.")
-    return "\n".join(lines) + "\n"
+    if lines:
+        yield from flush()
 
 
-def _median(step: Callable[[], object], repeat: int) -> float:
+class StepTimeout(BaseException):
+    """A step ran past the time limit (a BaseException: rdflib's SPARQL engine takes any
+    Exception in a FILTER for an error of the expression and goes on)."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise StepTimeout
+
+
+def _median(step: Callable[[], object], repeat: int, limit: float = 0) -> float | None:
+    """The median time of ``repeat`` runs; None if a run takes longer than ``limit``
+    seconds (0: no limit). The limit stops pure-Python work (rdflib) at once, and
+    Oxigraph's when it hands back control."""
     times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    try:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            signal.setitimer(signal.ITIMER_REAL, limit)
+            try:
+                step()
+            except StepTimeout:
+                return None
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            times.append(time.perf_counter() - start)
+            if limit and times[-1] > limit:  # the signal came while Oxigraph held on
+                return None
+    finally:
+        signal.signal(signal.SIGALRM, previous)
     return statistics.median(times)
 
 
-def run_case(project: Project, backend: str, size: int, repeat: int) -> dict[str, Any]:
-    """Time every step for one backend and size, in this process."""
+def run_case(
+    project: Project, backend: str, size: int, repeat: int, limit: float = 0
+) -> dict[str, Any]:
+    """Time every step for one backend and size, in this process.
+
+    The synthetic graph is written to a temporary N-Triples file and loaded from there,
+    so its text is never held in memory beside the store. One store (or rdflib graph)
+    serves the queries and the views; validation makes its own after it is dropped."""
+    import gc
+    import tempfile
+
     from rdflib import Graph
 
     from .build import load as build_load
     from .query import bindings, run_oxigraph, run_rdflib, stored
 
-    data = synthetic(size)
     ontology = build_load(project, project.input_files(("ontology",)), extract=False).union()
     shapes = build_load(project, project.input_files(("shapes",)), extract=False).union()
-    ontology_nt = ontology.serialize(format="nt")
-    result: dict[str, Any] = {"backend": backend, "size": size, "triples": 0, "steps": {}}
-    steps: dict[str, float] = {}
-    if backend == "oxigraph":
-        import pyoxigraph as ox
+    result: dict[str, Any] = {"backend": backend, "size": size, "limit": limit, "steps": {}}
+    steps: dict[str, float | None] = {}
+    with tempfile.TemporaryDirectory(prefix="migkg-bench-") as tmp:
+        data = Path(tmp) / "synthetic.nt"
+        with data.open("w", encoding="utf-8") as out:
+            out.write(ontology.serialize(format="nt"))
+            out.writelines(synthetic_lines(size))
+        if backend == "oxigraph":
+            import pyoxigraph as ox
 
-        def loaded() -> ox.Store:
-            store = ox.Store()
-            store.bulk_load((ontology_nt + data).encode(), ox.RdfFormat.N_TRIPLES)
-            return store
+            def loaded() -> ox.Store:
+                store = ox.Store()
+                store.bulk_load(path=data, format=ox.RdfFormat.N_TRIPLES)
+                return store
 
-        steps["load"] = _median(loaded, repeat)
-        store = loaded()
-        result["triples"] = len(store)
+            steps["load"] = _median(loaded, repeat)
+            store = loaded()
+            result["triples"] = len(store)
 
-        def runner(q: Any, b: Any) -> Any:
-            return run_oxigraph(store, q, b)
+            def runner(q: Any, b: Any) -> Any:
+                return run_oxigraph(store, q, b)
 
-    else:
-        graph = Graph()
+            def view(text: str) -> Any:
+                return _constructed(store.query(text))
 
-        def parsed() -> Graph:
-            g = Graph()
-            g.parse(data=ontology_nt + data, format="nt")
-            return g
+        else:
 
-        steps["load"] = _median(parsed, 1 if size > 100000 else repeat)
-        graph = parsed()
-        result["triples"] = len(graph)
+            def parsed() -> Graph:
+                return Graph().parse(data, format="nt")
 
-        def runner(q: Any, b: Any) -> Any:
-            return run_rdflib(graph, q, b)
+            steps["load"] = _median(parsed, 1 if size > 100000 else repeat)
+            graph = parsed()
+            result["triples"] = len(graph)
 
-    for query in stored(project):
-        bound = bindings(query, [])
-        steps[f"query {query.name}"] = _median(partial(runner, query, bound), repeat)
-    steps.update(_views(project, backend, data, ontology, ontology_nt, repeat, size))
-    steps["validate"] = _validate(backend, data, ontology_nt, shapes, size)
+            def runner(q: Any, b: Any) -> Any:
+                return run_rdflib(graph, q, b)
+
+            def view(text: str) -> Any:
+                return graph.query(text).graph
+
+        _warm(runner, view)
+        for query in stored(project):
+            bound = bindings(query, [])
+            steps[f"query {query.name}"] = _median(partial(runner, query, bound), repeat, limit)
+        steps.update(_views(project, view, ontology, 1 if size > 100000 else repeat, limit))
+        store = graph = None  # type: ignore[assignment]
+        gc.collect()
+        steps["validate"] = _validate(backend, data, shapes, limit)
     result["steps"] = steps
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
 
-def _views(project: Project, backend: str, data: str, ontology: Any, ontology_nt: str,
-           repeat: int, size: int) -> dict[str, float]:  # fmt: skip
-    """Each export view: the CONSTRUCT, the projection and GraphML, on the Oxigraph path;
-    on rdflib the CONSTRUCT runs in rdflib."""
-    import networkx as nx
-    import pyoxigraph as ox
-    from rdflib import Graph
+def _warm(runner: Callable[[Any, Any], Any], view: Callable[[str], Any]) -> None:
+    """Import and first-use costs paid before any clock runs: they are not the first
+    step's, and a time limit that fires inside an import leaves the module half made."""
+    import pyshacl  # noqa: F401
 
-    from .exports import project as projection
+    from . import exports, shacl_sparql, validate  # noqa: F401
+    from .query import StoredQuery
+
+    ask = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+    runner(StoredQuery("warm-up", Path("warm-up.rq"), ask), {})
+    view("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1")
+
+
+def _constructed(triples: Any) -> Any:
+    """CONSTRUCT results from Oxigraph as the projection's index (exports.Triples)."""
+    from .exports import Triples
     from .oxstore import from_ox
 
+    cache: dict[object, Any] = {}
+
+    def term(t: object) -> Any:
+        found = cache.get(t)
+        if found is None:
+            found = cache[t] = from_ox(t)
+        return found
+
+    return Triples((term(t.subject), term(t.predicate), term(t.object)) for t in triples)
+
+
+def _views(
+    project: Project, view: Callable[[str], Any], ontology: Any, repeat: int, limit: float
+) -> dict[str, float | None]:
+    """Each export view as ``migkg export --format graphml`` makes it: the CONSTRUCT (on
+    the backend), the projection and the GraphML text."""
+    from .exports import Triples, _graphml
+    from .exports import project as projection
+
+    classes = Triples(ontology)
     out = {}
-    store = ox.Store()
-    store.bulk_load((ontology_nt + data).encode(), ox.RdfFormat.N_TRIPLES)
-    rdflib_graph: Graph | None = None
-    for view in ("instruments", "positions", "actors"):
-        text = (project.root / "queries" / "views" / f"{view}.rq").read_text(encoding="utf-8")
+    for name in ("instruments", "positions", "actors"):
+        text = (project.root / "queries" / "views" / f"{name}.rq").read_text(encoding="utf-8")
 
         def export(text: str = text) -> int:
-            nonlocal rdflib_graph
-            if backend == "oxigraph":
-                g = Graph()
-                triples = store.query(text)
-                assert isinstance(triples, ox.QueryTriples)
-                for t in triples:
-                    g.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
-            else:
-                if rdflib_graph is None:
-                    rdflib_graph = Graph().parse(data=ontology_nt + data, format="nt")
-                constructed = rdflib_graph.query(text).graph
-                assert constructed is not None
-                g = constructed
-            network = projection(g, "en", ontology)
-            return len("\n".join(nx.generate_graphml(network)))
+            return len(_graphml(projection(view(text), "en", classes)))
 
-        out[f"export {view}"] = _median(export, 1 if size > 100000 else repeat)
+        out[f"export {name}"] = _median(export, repeat, limit)
     return out
 
 
-def _validate(backend: str, data: str, ontology_nt: str, shapes: Any, size: int) -> float:
-    """SHACL: the compiled SPARQL engine straight on Oxigraph, or pySHACL on rdflib (up to
-    100 k triples: beyond, it needs minutes and gigabytes, and is not run)."""
-    if backend == "rdflib" and size > 100000:
-        return float("nan")
-    start = time.perf_counter()
-    if backend == "oxigraph":
+def _validate(backend: str, data: Path, shapes: Any, limit: float) -> float | None:
+    """SHACL: the compiled SPARQL engine straight on Oxigraph, or pySHACL on rdflib."""
+
+    def oxigraph() -> None:
         from .shacl_sparql import store_from_ntriples, validate_store
 
-        validate_store(store_from_ntriples(ontology_nt + data), shapes)
-    else:
+        validate_store(store_from_ntriples(data.read_text(encoding="utf-8")), shapes)
+
+    def pyshacl() -> None:
         from rdflib import Graph
 
         from .validate import _pyshacl
 
-        _pyshacl(Graph().parse(data=ontology_nt + data, format="nt"), shapes)
-    return time.perf_counter() - start
+        _pyshacl(Graph().parse(data, format="nt"), shapes)
+
+    return _median(oxigraph if backend == "oxigraph" else pyshacl, 1, limit)
 
 
 def run(
-    project: Project, sizes: list[int], backends: list[str], repeat: int
+    project: Project, sizes: list[int], backends: list[str], repeat: int, limit: float = 0
 ) -> list[dict[str, Any]]:
     """Each case in a child process (its own peak memory)."""
     results = []
@@ -255,7 +324,7 @@ def run(
                 "import json; from pathlib import Path; from loaders.bench import run_case; "
                 "from loaders.project import Project; "
                 f"root = Project.locate(Path({str(project.root)!r})); "
-                f"print(json.dumps(run_case(root, {backend!r}, {size}, {repeat})))"
+                f"print(json.dumps(run_case(root, {backend!r}, {size}, {repeat}, {limit})))"
             )
             done = subprocess.run(
                 [sys.executable, "-c", code], capture_output=True, text=True, check=False
@@ -267,30 +336,44 @@ def run(
     return results
 
 
+def _cell(value: float | None, limit: float) -> str:
+    if value is None:
+        return f"> {limit:g}"
+    return "n/a" if value != value else f"{value:.3f}"
+
+
+def _ratio(value: float | None, base: float | None, limit: float) -> str:
+    """Backend time over rdflib's; against a timed-out rdflib step, an upper bound."""
+    if value is None or value != value:
+        return "n/a"
+    if base is None:
+        return f"< {value / limit:.3f}" if limit else "n/a"
+    return f"{value / base:.3f}" if base and base == base else "n/a"
+
+
 def table(results: list[dict[str, Any]]) -> str:
-    """A markdown table per size: seconds per step and backend, and the ratio to rdflib."""
+    """A markdown table per size: seconds per step and backend, and the ratio to rdflib.
+    A step that ran past the time limit shows as "> limit"."""
     out = []
     for size in sorted({int(r["size"]) for r in results}):
         cases = {str(r["backend"]): r for r in results if r["size"] == size}
         backends = sorted(cases, key=lambda b: (b != "rdflib", b))
+        others = [b for b in backends if b != "rdflib"] if "rdflib" in cases else []
         triples = max(int(c["triples"]) for c in cases.values())
         out.append(f"\n### {size:,} synthetic instance triples ({triples:,} with the ontology)\n")
         head = "| step | " + " | ".join(f"{b} s" for b in backends)
-        if "rdflib" in cases and len(backends) > 1:
-            head += " | " + " | ".join(f"{b} / rdflib" for b in backends if b != "rdflib")
+        head += "".join(f" | {b} / rdflib" for b in others)
         out.append(head + " |")
         out.append("|---" * head.count("|") + "|")
-        steps = list(cases[backends[0]]["steps"])
-        for step in steps:
-            values = [cases[b]["steps"].get(step, float("nan")) for b in backends]
-            row = f"| {step} | " + " | ".join(f"{v:.3f}" for v in values)
-            if "rdflib" in cases and len(backends) > 1:
+        for step in cases[backends[0]]["steps"]:
+            row = f"| {step} | " + " | ".join(
+                _cell(cases[b]["steps"].get(step, float("nan")), cases[b].get("limit", 0))
+                for b in backends
+            )
+            for b in others:
                 base = cases["rdflib"]["steps"].get(step, float("nan"))
-                row += " | " + " | ".join(
-                    f"{(cases[b]['steps'].get(step, float('nan')) / base):.3f}"
-                    if base and base == base else "n/a"
-                    for b in backends if b != "rdflib"
-                )  # fmt: skip
+                value = cases[b]["steps"].get(step, float("nan"))
+                row += " | " + _ratio(value, base, cases["rdflib"].get("limit", 0))
             out.append(row + " |")
         out.append(
             "| peak memory MB | "

@@ -32,20 +32,31 @@ def _project(args: argparse.Namespace) -> Project:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import format_counts, inputs_digest, load, up_to_date, write_outputs
+    from .build import format_counts, format_rows, inputs_digest, up_to_date
 
     project = _project(args)
     digest = inputs_digest(project)
-    if not args.force and up_to_date(project, digest):
+    if not args.force and up_to_date(project, digest, args.store):
         print(
-            "dist/graph.trig and dist/graph.ttl are up to date: no input changed (--force rebuilds)"
+            f"dist/ is up to date: no input changed since the last build with {args.store} "
+            "(--force rebuilds)"
         )
         return EXIT_OK
-    build = load(project)
-    written = write_outputs(build, digest)
-    print(format_counts(build.union()))
+    if args.store == "oxigraph":
+        from . import oxbuild
+        from .build import write_texts
+
+        ox_build = oxbuild.load(project)
+        written = write_texts(project, dict(oxbuild.texts(ox_build)), "oxigraph", digest)
+        print(format_rows(*oxbuild.counts(ox_build)))
+    else:
+        from .build import load, write_outputs
+
+        build = load(project)
+        written = write_outputs(build, digest)
+        print(format_counts(build.union()))
     for path in written:
-        print(f"wrote {build.project.relative(path)}")
+        print(f"wrote {project.relative(path)}")
     return EXIT_OK
 
 
@@ -256,12 +267,12 @@ def cmd_extract_accuracy(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .build import load, write_atomically
+    from .build import write_atomically
     from .exports import SUFFIX, check, render
 
     check(args.view, args.format)
     project = _project(args)
-    text = render(load(project), args.view, args.format, args.lang)
+    text = render(project, args.view, args.format, args.lang, args.store)
     target = args.output or project.dist / f"{args.view}.{SUFFIX.get(args.format, args.format)}"
     if str(target) == "-":
         sys.stdout.write(text)
@@ -272,16 +283,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .build import load
-    from .endpoint import load_store, port_free, queries_page, start
+    from .endpoint import load_quads, load_store, port_free, queries_page, served_quads, start
     from .query import stored
 
     project = _project(args)
     if not port_free(args.host, args.port):  # say so before the build, not after it
         raise MigkgError(f"{args.host}:{args.port} is in use: choose another port with --port")
-    build = load(project)
     location = project.dist / "oxigraph"
-    triples = load_store(build, location)
+    if args.store == "oxigraph":
+        from .oxbuild import built_quads
+
+        triples = load_quads(served_quads(built_quads(project), project), location)
+    else:
+        from .build import load
+
+        triples = load_store(load(project), location)
     proc = start(location, args.host, args.port, read_only=True)
     page = project.dist / "queries.html"
     page.write_text(queries_page(args.host, args.port, stored(project)), encoding="utf-8")
@@ -345,7 +361,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for backend in backends:
         if backend not in ("rdflib", "oxigraph"):
             raise MigkgError(f"unknown backend {backend!r}: choose rdflib, oxigraph")
-    results = run(project, sizes, backends, args.repeat)
+    results = run(project, sizes, backends, args.repeat, args.limit)
     text = table(results)
     sys.stdout.write(text)
     out = args.out or project.dist / "bench.json"
@@ -385,10 +401,18 @@ def parser() -> argparse.ArgumentParser:
         return p
 
     bld = add(
-        "build", cmd_build, "build the graph into dist/graph.trig and dist/graph.ttl; print counts"
+        "build",
+        cmd_build,
+        "build the graph into dist/graph.trig, graph.ttl and graph.nq; print counts",
     )
     bld.add_argument(
         "--force", action="store_true", help="rebuild even if no input changed since the last build"
+    )
+    bld.add_argument(
+        "--store",
+        choices=["oxigraph", "rdflib"],
+        default="oxigraph",
+        help="oxigraph (fast, the default) or rdflib (each graph as canonical sorted Turtle)",
     )
     add("stats", cmd_stats, "print the number of instances per class, writing nothing")
     fmt = add("fmt", cmd_fmt, "rewrite Turtle files in canonical form (sorted longturtle)")
@@ -478,11 +502,25 @@ def parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--lang", choices=["nl", "en"], default="en", help="language of labels")
     exp.add_argument(
+        "--store",
+        choices=["oxigraph", "rdflib"],
+        default="oxigraph",
+        help="make the view on Oxigraph (fast, the default; reuses dist/graph.nq when no input "
+        "changed since the last build) or rdflib (the reference)",
+    )
+    exp.add_argument(
         "-o", "--output", type=Path, help="file to write (default dist/VIEW.FORMAT; - for stdout)"
     )
     srv = add("serve", cmd_serve, "serve the graph read-only with the Oxigraph server")
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
     srv.add_argument("--port", type=int, default=7878)
+    srv.add_argument(
+        "--store",
+        choices=["oxigraph", "rdflib"],
+        default="oxigraph",
+        help="read the graph with Oxigraph (fast, the default; reuses dist/graph.nq when no "
+        "input changed since the last build) or rdflib; either way the Oxigraph server serves it",
+    )
     for name, func, help_ in (
         ("push", cmd_push, "upload the graph to a store (Graph Store Protocol) and check it"),
         ("enrich", cmd_enrich, "fetch CDM metadata of the graph's EU acts from a CELLAR endpoint"),
@@ -503,6 +541,13 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--backends", default="rdflib,oxigraph", help="rdflib, oxigraph")
     bench.add_argument("--repeat", type=int, default=3, help="runs per step (the median is kept)")
     bench.add_argument("--out", type=Path, help="JSON results (default dist/bench.json)")
+    bench.add_argument(
+        "--limit",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="give up a step after this long and report it as '> SECONDS' (default: no limit)",
+    )
     add("queries", cmd_queries, "list the stored queries under queries/ with their titles")
     qry = add("query", cmd_query, "run a stored query (or any .rq file) on the graph")
     qry.add_argument("name", metavar="NAME|FILE", help="a stored query's name, or a .rq file")

@@ -59,3 +59,22 @@ def test_bench_times_every_query_and_view_and_writes_json(
     )
     assert results[0]["peak_mb"] > 0
     assert "| load |" in capsys.readouterr().out
+
+
+def test_a_step_past_the_time_limit_is_reported_not_waited_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rdflib at 3 000 triples with a limit of a hundredth of a second: the slow steps
+    come back as null in the JSON and "> 0.01" in the table, with the ratio as a bound."""
+    out = tmp_path / "bench.json"
+    args = ["bench", "--sizes", "3000", "--backends", "rdflib,oxigraph", "--repeat", "1"]
+    assert main([*args, "--limit", "0.01", "--out", str(out)]) == 0
+    rdflib_case, _ = json.loads(out.read_text(encoding="utf-8"))
+    assert rdflib_case["backend"] == "rdflib" and rdflib_case["limit"] == 0.01
+    timed_out = [step for step, t in rdflib_case["steps"].items() if t is None]
+    assert "validate" in timed_out and "export positions" in timed_out
+    limited = {k: t for k, t in rdflib_case["steps"].items() if k != "load"}  # load has none
+    assert all(t is None or t <= 0.01 for t in limited.values())
+    table = capsys.readouterr().out
+    assert "| validate | > 0.01 |" in table
+    assert "| oxigraph / rdflib |" in table and "| < " in table
