@@ -260,19 +260,12 @@ def _warm(runner: Callable[[Any, Any], Any], view: Callable[[str], Any]) -> None
 
 
 def _constructed(triples: Any) -> Any:
-    """CONSTRUCT results from Oxigraph as the projection's index (exports.Triples)."""
+    """CONSTRUCT results from Oxigraph as the projection's index, as export makes it."""
+    import pyoxigraph as ox
+
     from .exports import Triples
-    from .oxstore import from_ox
 
-    cache: dict[object, Any] = {}
-
-    def term(t: object) -> Any:
-        found = cache.get(t)
-        if found is None:
-            found = cache[t] = from_ox(t)
-        return found
-
-    return Triples((term(t.subject), term(t.predicate), term(t.object)) for t in triples)
+    return Triples.from_ntriples(triples.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")
 
 
 def _views(

@@ -19,7 +19,8 @@ networkx graph, in which
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from html import escape
 from pathlib import Path
 
@@ -50,6 +51,26 @@ ATTRIBUTES = {
     MIG.hasDimension: "dimension",
     MIG.isStatedIn: "document",
 }
+# the terms the projection uses in its loops, made once (an rdflib Namespace makes a new
+# URIRef, with its validity check, at every attribute access)
+TYPE, SUBCLASS, LABEL, PREF_LABEL = RDF.type, RDFS.subClassOf, RDFS.label, SKOS.prefLabel
+NAMES = (LABEL, PREF_LABEL)
+HAS_EVIDENCE, HAS_TARGET, HAS_SELECTOR, EXACT = (
+    MIG.hasEvidence, OA.hasTarget, OA.hasSelector, OA.exact
+)  # fmt: skip
+HOLDER, STANCE, STATED_IN, TAKEN_ON = MIG.hasHolder, MIG.hasStance, MIG.isStatedIn, MIG.wasTakenOn
+DIMENSION, IS_ABOUT, INVOLVEMENT = MIG.hasDimension, MIG.isAbout, MIG.Involvement
+HAS_INVOLVEMENT, INVOLVES, ROLE = MIG.hasInvolvement, MIG.involves, MIG.hasRoleType
+OURS = str(MIG)
+BY_OBJECT = {
+    RDF.type,
+    MIG.hasEvidence,
+    OA.hasTarget,
+    OA.hasSelector,
+    MIG.hasInvolvement,
+    *ATTRIBUTES,
+}
+"""The predicates whose triples the projection looks up by object."""
 # colours by type for GEXF and HTML (a viewer can colour by the "type" attribute too)
 PALETTE = [
     (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -118,18 +139,14 @@ class BuiltStore:
         """A CONSTRUCT over the union of the folders' graphs, as indexed rdflib terms."""
         result = self.store.query(text, default_graph=self.graphs(folders))  # type: ignore[arg-type]
         assert isinstance(result, ox.QueryTriples)
-        term = self.term
-        return Triples((term(t.subject), term(t.predicate), term(t.object)) for t in result)
+        return Triples.from_ntriples(result.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")
 
     def union(self, folders: tuple[str, ...]) -> Triples:
         """Every triple of the folders' graphs, as parsed."""
         names = set(self.graphs(folders))
+        distinct = {q.triple for q in self.quads if q.graph_name in names}
         term = self.term
-        return Triples(
-            (term(q.subject), term(q.predicate), term(q.object))
-            for q in self.quads
-            if q.graph_name in names
-        )
+        return Triples((term(t.subject), term(t.predicate), term(t.object)) for t in distinct)
 
 
 def open_dataset(project: Project) -> BuiltStore:
@@ -174,24 +191,27 @@ def _order(term: Node) -> tuple[int, str]:
 
 
 class Triples:
-    """A view's triples indexed by subject and by predicate: what the projection looks up.
+    """A view's distinct triples indexed by subject, and by object for the predicates the
+    projection looks up that way: all the projection asks of a view.
 
     An rdflib Graph answers the same questions, but adding a million triples to one costs
     seconds, and so does every lookup in its store; plain dictionaries do not.
     """
 
-    def __init__(self, triples: Iterable[Triple]) -> None:
+    def __init__(
+        self, triples: Iterable[Triple], by_object: Collection[Node] | None = None
+    ) -> None:
+        """``triples`` must be distinct, as a Graph's are (from_ntriples and BuiltStore.union
+        make them so)."""
+        by_object = BY_OBJECT if by_object is None else by_object
         self.spo: dict[Node, dict[Node, list[Node]]] = {}
-        self.pos: dict[Node, dict[Node, list[Node]]] = {}
-        seen: set[Triple] = set()
-        for triple in triples:
-            if triple in seen:
-                continue
-            seen.add(triple)
-            s, p, o = triple
+        self.pos: dict[Node, dict[Node, list[Node]]] = {p: {} for p in by_object}
+        self.size = 0
+        for s, p, o in triples:
+            self.size += 1
             self.spo.setdefault(s, {}).setdefault(p, []).append(o)
-            self.pos.setdefault(p, {}).setdefault(o, []).append(s)
-        self.size = len(seen)
+            if p in self.pos:
+                self.pos[p].setdefault(o, []).append(s)
 
     def __len__(self) -> int:
         return self.size
@@ -200,13 +220,18 @@ class Triples:
         return self.spo.get(s, {}).get(p, [])
 
     def subjects(self, p: Node, o: Node) -> list[Node]:
-        return self.pos.get(p, {}).get(o, [])
+        return self._by_object(p).get(o, [])
 
-    def all_objects(self, p: Node) -> list[Node]:
-        return list(self.pos.get(p, {}))
+    def all_objects(self, p: Node) -> Collection[Node]:
+        return self._by_object(p).keys()
 
     def all_subjects(self, p: Node) -> set[Node]:
-        return {s for subjects in self.pos.get(p, {}).values() for s in subjects}
+        return {s for subjects in self._by_object(p).values() for s in subjects}
+
+    def _by_object(self, p: Node) -> dict[Node, list[Node]]:
+        if p not in self.pos:
+            raise KeyError(f"{p} is not indexed by object")
+        return self.pos[p]
 
     def value(self, s: Node, p: Node) -> Node | None:
         found = self.objects(s, p)
@@ -215,13 +240,61 @@ class Triples:
     def has(self, s: Node, p: Node, o: Node) -> bool:
         return o in self.objects(s, p)
 
-    def sorted(self) -> Iterator[Triple]:
-        """Every triple, ordered by subject, predicate and object."""
-        for s in sorted(self.spo, key=_order):
+    @classmethod
+    def from_ntriples(cls, data: bytes) -> Triples:
+        """N-Triples as Oxigraph writes them (one triple a line, single spaces), read
+        faster than through pyoxigraph's term objects: a million of those cost seconds."""
+        terms: dict[str, Node] = {}
+
+        def term(text: str) -> Node:
+            found = terms.get(text)
+            if found is None:
+                found = terms[text] = _nt_term(text)
+            return found
+
+        triples = []
+        for line in dict.fromkeys(data.decode("utf-8").splitlines()):
+            if line:
+                s, p, o = line.split(" ", 2)
+                triples.append((term(s), term(p), term(o[:-2])))
+        return cls(triples)
+
+    def sorted(self, skip: Collection[Node] = ()) -> Iterator[Triple]:
+        """Every triple (but those of the subjects to skip), ordered by subject, predicate
+        and object."""
+        for s in sorted(self.spo.keys() - skip if skip else self.spo, key=_order):
             by_p = self.spo[s]
-            for p in sorted(by_p, key=_order):
-                for o in sorted(by_p[p], key=_order):
+            for p in sorted(by_p, key=_order) if len(by_p) > 1 else by_p:
+                objects = by_p[p]
+                for o in sorted(objects, key=_order) if len(objects) > 1 else objects:
                     yield s, p, o
+
+
+_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2)
+    return chr(int(code, 16)) if code else _ESCAPES[match.group(3)]
+
+
+def _nt_term(text: str) -> Node:
+    """One N-Triples term as an rdflib term."""
+    if text.startswith("<"):
+        return URIRef(text[1:-1])
+    if text.startswith("_:"):
+        return BNode(text[2:])
+    end = text.rindex('"')
+    value = text[1:end]
+    if "\\" in value:
+        value = _ESCAPE.sub(_unescape, value)
+    suffix = text[end + 1 :]
+    if suffix.startswith("@"):
+        return Literal(value, lang=suffix[1:])
+    if suffix.startswith("^^<"):
+        return Literal(value, datatype=URIRef(suffix[3:-1]))
+    return Literal(value)
 
 
 def _index(graph: Graph | Triples) -> Triples:
@@ -236,7 +309,7 @@ def label(graphs: Graph | Triples | Sequence[Triples], node: Node | None, lang: 
         graphs = [Triples(graphs.triples((node, None, None)))]
     elif isinstance(graphs, Triples):
         graphs = [graphs]
-    names = [o for g in graphs for p in (RDFS.label, SKOS.prefLabel) for o in g.objects(node, p)]
+    names = [o for g in graphs for p in NAMES for o in g.objects(node, p)]
     for want in (lang, "en", "nl", None):
         for name in sorted(names, key=str):
             if isinstance(name, Literal) and (name.language or None) == want:
@@ -246,23 +319,21 @@ def label(graphs: Graph | Triples | Sequence[Triples], node: Node | None, lang: 
 
 def _type(view: Triples, node: Node) -> URIRef | None:
     """The most specific class of ours the node has in the view."""
-    types = [t for t in view.objects(node, RDF.type) if isinstance(t, URIRef)]
-    ours = [t for t in types if t.startswith(str(MIG))] or types
-    if not ours:
-        return None
-    narrowest = [
-        t for t in ours if not any(view.has(u, RDFS.subClassOf, t) for u in ours if u != t)
-    ]
+    types = [t for t in view.objects(node, TYPE) if isinstance(t, URIRef)]
+    ours = [t for t in types if t.startswith(OURS)] or types
+    if len(ours) < 2:
+        return ours[0] if ours else None
+    narrowest = [t for t in ours if not any(view.has(u, SUBCLASS, t) for u in ours if u != t)]
     return sorted(narrowest or ours)[0]
 
 
 def _quote(view: Triples, position: Node) -> str:
     quotes = sorted(
         str(q)
-        for e in view.objects(position, MIG.hasEvidence)
-        for t in view.objects(e, OA.hasTarget)
-        for s in view.objects(t, OA.hasSelector)
-        for q in view.objects(s, OA.exact)
+        for e in view.objects(position, HAS_EVIDENCE)
+        for t in view.objects(e, HAS_TARGET)
+        for s in view.objects(t, HAS_SELECTOR)
+        for q in view.objects(s, EXACT)
     )
     return " … ".join(quotes)
 
@@ -274,11 +345,18 @@ def project(
     view = _index(graph)
     labels = [view] if classes is None else [view, _index(classes)]
     g = nx.MultiDiGraph()
-    collapsed = {s for t in N_ARY for s in view.subjects(RDF.type, t)}
-    evidence_nodes = {o for p in EVIDENCE - {OA.exact} for o in view.all_objects(p)}
-    involvements = set(view.subjects(RDF.type, MIG.Involvement))
+    collapsed = {s for t in N_ARY for s in view.subjects(TYPE, t)}
+    evidence_nodes = {o for p in EVIDENCE - {EXACT} for o in view.all_objects(p)}
+    involvements = set(view.subjects(TYPE, INVOLVEMENT))
     hidden = collapsed | evidence_nodes | involvements
     attribute_values = {o for p in ATTRIBUTES for o in view.all_objects(p)}
+    names: dict[Node | None, str] = {}
+
+    def name(n: Node | None) -> str:
+        found = names.get(n)
+        if found is None:
+            found = names[n] = label(labels, n, lang)
+        return found
 
     def node(n: Node) -> str:
         key = str(n)
@@ -287,59 +365,60 @@ def project(
             g.add_node(
                 key,
                 iri=key,
-                label=label(labels, n, lang),
+                label=name(n),
                 type=curie(kind) if kind else "",
-                kind=label(labels, kind, lang) if kind else "",
+                kind=name(kind) if kind else "",
             )
         return key
 
-    typed = view.all_subjects(RDF.type)
+    typed = view.all_subjects(TYPE)
     values_only = attribute_values - typed  # a stance, status, role or source: an attribute
 
-    for s, p, o in view.sorted():
-        if s in hidden or s in values_only or p in EVIDENCE:
+    for s, p, o in view.sorted(skip=hidden | values_only):
+        if p in EVIDENCE:
             continue
         key = node(s)
-        if p == RDF.type or p in (RDFS.label, SKOS.prefLabel):
+        if p == TYPE or p in NAMES:
             continue
         if isinstance(o, Literal):
-            name = str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-            g.nodes[key][name] = " | ".join(sorted({str(v) for v in view.objects(s, p)}))
+            local = str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            g.nodes[key][local] = " | ".join(sorted({str(v) for v in view.objects(s, p)}))
         elif isinstance(p, URIRef) and p in ATTRIBUTES:
-            g.nodes[key][ATTRIBUTES[p]] = label(labels, o, lang)
+            g.nodes[key][ATTRIBUTES[p]] = name(o)
         elif o not in values_only:
             target = node(o)
-            g.add_edge(key, target, key=str(p), predicate=str(p), label=label(labels, p, lang))
+            g.add_edge(key, target, key=str(p), predicate=str(p), label=name(p))
+    stance_predicate = str(STANCE)
     for position in sorted(collapsed, key=str):
-        holder = view.value(position, MIG.hasHolder)
+        holder = view.value(position, HOLDER)
         if holder is None:
             continue
-        stance = view.value(position, MIG.hasStance)
-        document = view.value(position, MIG.isStatedIn)
+        stance = view.value(position, STANCE)
+        document = view.value(position, STATED_IN)
         attrs = {
-            "predicate": str(MIG.hasStance),
-            "label": label(labels, stance, lang) or "position",
+            "predicate": stance_predicate,
+            "label": name(stance) or "position",
             "position": str(position),
-            "stance": label(labels, stance, lang),
-            "date": str(view.value(position, MIG.wasTakenOn) or ""),
+            "stance": name(stance),
+            "date": str(view.value(position, TAKEN_ON) or ""),
             "document": str(document or ""),
-            "document_label": label(labels, document, lang),
+            "document_label": name(document),
             "quote": _quote(view, position),
-            "dimension": label(labels, view.value(position, MIG.hasDimension), lang),
+            "dimension": name(view.value(position, DIMENSION)),
         }
-        for about in sorted(view.objects(position, MIG.isAbout), key=str):
+        for about in sorted(view.objects(position, IS_ABOUT), key=str):
             g.add_edge(node(holder), node(about), key=f"{position}|{about}", **attrs)
     for involvement in sorted(involvements, key=str):
-        role = view.value(involvement, MIG.hasRoleType)
+        role = view.value(involvement, ROLE)
         attrs = {
-            "predicate": str(MIG.hasRoleType),
-            "label": label(labels, role, lang) or "involvement",
+            "predicate": str(ROLE),
+            "label": name(role) or "involvement",
             "involvement": str(involvement),
-            "role": label(labels, role, lang),
-            "document": str(view.value(involvement, MIG.isStatedIn) or ""),
+            "role": name(role),
+            "document": str(view.value(involvement, STATED_IN) or ""),
         }
-        for subject in sorted(view.subjects(MIG.hasInvolvement, involvement), key=str):
-            for actor in sorted(view.objects(involvement, MIG.involves), key=str):
+        for subject in sorted(view.subjects(HAS_INVOLVEMENT, involvement), key=str):
+            for actor in sorted(view.objects(involvement, INVOLVES), key=str):
                 edge = f"{involvement}|{subject}|{actor}"
                 g.add_edge(node(subject), node(actor), key=edge, **attrs)
     colours = _colours(g)
