@@ -18,7 +18,6 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from loaders.build import load
 from loaders.exports import render
 from loaders.project import Project
 
@@ -29,7 +28,7 @@ def main() -> None:
     project = Project.locate()
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / f"{view}.html"
-        page.write_text(render(load(project), view, "html"), encoding="utf-8")
+        page.write_text(render(project, view, "html"), encoding="utf-8")
         options = Options()
         for flag in (
             "--headless=new",
