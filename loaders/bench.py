@@ -235,17 +235,28 @@ def run_case(
             def view(text: str) -> Any:
                 return graph.query(text).graph
 
+        peaks = {"load": _peak()}
         _warm(runner, view)
         for query in stored(project):
             bound = bindings(query, [])
             steps[f"query {query.name}"] = _median(partial(runner, query, bound), repeat, limit)
+        peaks["queries"] = _peak()
         steps.update(_views(project, view, ontology, 1 if size > 100000 else repeat, limit))
+        peaks["exports"] = _peak()
         store = graph = None  # type: ignore[assignment]
         gc.collect()
         steps["validate"] = _validate(backend, data, shapes, limit)
+        peaks["validate"] = _peak()
     result["steps"] = steps
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_mb"] = _peak()
+    result["peak_mb_after"] = peaks  # the peak so far, after each phase
+
     return result
+
+
+def _peak() -> float:
+    """The process's peak memory so far (max RSS), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _warm(runner: Callable[[Any, Any], Any], view: Callable[[str], Any]) -> None:
@@ -263,11 +274,9 @@ def _warm(runner: Callable[[Any, Any], Any], view: Callable[[str], Any]) -> None
 
 def _constructed(triples: Any) -> Any:
     """CONSTRUCT results from Oxigraph as the projection's index, as export makes it."""
-    import pyoxigraph as ox
-
     from .exports import Triples
 
-    return Triples.from_ntriples(triples.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")
+    return Triples.constructed(triples)
 
 
 def _views(
@@ -294,9 +303,9 @@ def _validate(backend: str, data: Path, shapes: Any, limit: float) -> float | No
     """SHACL: the compiled SPARQL engine straight on Oxigraph, or pySHACL on rdflib."""
 
     def oxigraph() -> None:
-        from .shacl_sparql import store_from_ntriples, validate_store
+        from .shacl_sparql import store_from_ntriples_file, validate_store
 
-        validate_store(store_from_ntriples(data.read_text(encoding="utf-8")), shapes)
+        validate_store(store_from_ntriples_file(data), shapes)
 
     def pyshacl() -> None:
         from rdflib import Graph

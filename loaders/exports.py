@@ -18,8 +18,10 @@ networkx graph, in which
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from html import escape
 from pathlib import Path
@@ -139,7 +141,7 @@ class BuiltStore:
         """A CONSTRUCT over the union of the folders' graphs, as indexed rdflib terms."""
         result = self.store.query(text, default_graph=self.graphs(folders))  # type: ignore[arg-type]
         assert isinstance(result, ox.QueryTriples)
-        return Triples.from_ntriples(result.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")
+        return Triples.constructed(result)
 
     def union(self, folders: tuple[str, ...]) -> Triples:
         """Every triple of the folders' graphs, as parsed."""
@@ -199,17 +201,23 @@ class Triples:
     """
 
     def __init__(
-        self, triples: Iterable[Triple], by_object: Collection[Node] | None = None
+        self,
+        triples: Iterable[Triple],
+        by_object: Collection[Node] | None = None,
+        distinct: bool = True,
     ) -> None:
-        """``triples`` must be distinct, as a Graph's are (from_ntriples and BuiltStore.union
-        make them so)."""
+        """``distinct``: the triples are known to be distinct, as a Graph's are; else a
+        triple that comes twice is kept once."""
         by_object = BY_OBJECT if by_object is None else by_object
         self.spo: dict[Node, dict[Node, list[Node]]] = {}
         self.pos: dict[Node, dict[Node, list[Node]]] = {p: {} for p in by_object}
         self.size = 0
         for s, p, o in triples:
+            objects = self.spo.setdefault(s, {}).setdefault(p, [])
+            if not distinct and o in objects:  # lists of one or two: cheap
+                continue
+            objects.append(o)
             self.size += 1
-            self.spo.setdefault(s, {}).setdefault(p, []).append(o)
             if p in self.pos:
                 self.pos[p].setdefault(o, []).append(s)
 
@@ -241,7 +249,7 @@ class Triples:
         return o in self.objects(s, p)
 
     @classmethod
-    def from_ntriples(cls, data: bytes) -> Triples:
+    def from_ntriples(cls, lines: Iterable[str]) -> Triples:
         """N-Triples as Oxigraph writes them (one triple a line, single spaces), read
         faster than through pyoxigraph's term objects: a million of those cost seconds."""
         terms: dict[str, Node] = {}
@@ -252,12 +260,22 @@ class Triples:
                 found = terms[text] = _nt_term(text)
             return found
 
-        triples = []
-        for line in dict.fromkeys(data.decode("utf-8").splitlines()):
-            if line:
-                s, p, o = line.split(" ", 2)
-                triples.append((term(s), term(p), term(o[:-2])))
-        return cls(triples)
+        def triples() -> Iterator[Triple]:
+            for line in lines:
+                if line.strip():
+                    s, p, o = line.split(" ", 2)
+                    yield term(s), term(p), term(o.rstrip()[:-2])
+
+        return cls(triples(), distinct=False)
+
+    @classmethod
+    def constructed(cls, result: ox.QueryTriples) -> Triples:
+        """A CONSTRUCT's triples, written by Oxigraph to a temporary file and read back a
+        line at a time (the text of a large view is never held whole)."""
+        with tempfile.TemporaryFile() as out:
+            result.serialize(out, format=ox.RdfFormat.N_TRIPLES)
+            out.seek(0)
+            return cls.from_ntriples(io.TextIOWrapper(out, encoding="utf-8"))
 
     def sorted(self, skip: Collection[Node] = ()) -> Iterator[Triple]:
         """Every triple (but those of the subjects to skip), ordered by subject, predicate

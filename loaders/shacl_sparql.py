@@ -27,6 +27,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -742,12 +743,34 @@ def validate(data: Graph, shapes: Graph) -> list[RawResult]:
 def store_from_ntriples(text: str) -> ox.Store:
     """N-Triples straight into a store, with the datatypes it would not keep stored under
     KEPT_AS (as store_of does), for graphs too large to hold in rdflib."""
+    store = ox.Store()
+    store.bulk_load(_keep_datatypes(text), ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def store_from_ntriples_file(path: Path, chunk: int = 1 << 24) -> ox.Store:
+    """As store_from_ntriples, reading the file a few megabytes at a time (through a
+    temporary file), so that its text is never held whole beside the store."""
+    import tempfile
+
+    store = ox.Store()
+    with (
+        path.open(encoding="utf-8") as source,
+        tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".nt") as kept,
+    ):
+        while block := source.read(chunk):
+            block += source.readline()  # to the end of its line
+            kept.write(_keep_datatypes(block))
+        kept.flush()
+        store.bulk_load(path=kept.name, format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _keep_datatypes(text: str) -> str:
     for datatype in set(re.findall(r"\^\^<([^>]+)>", text)):
         if not _kept(datatype):
             text = text.replace(f"^^<{datatype}>", f"^^<{KEPT_AS}{datatype}>")
-    store = ox.Store()
-    store.bulk_load(text, ox.RdfFormat.N_TRIPLES)
-    return store
+    return text
 
 
 def validate_store(

@@ -378,7 +378,7 @@ def test_n_triples_are_read_term_by_term_as_rdflib_reads_them() -> None:
     result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     assert isinstance(result, ox.QueryTriples)
     data = result.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
-    fast = Triples.from_ntriples(data + data)  # a triple twice is there once
+    fast = Triples.from_ntriples((data + data).decode("utf-8").splitlines())  # twice: once
     reference = Graph().parse(data=data.decode("utf-8"), format="nt")
     assert len(fast) == len(reference) == 7
 
