@@ -77,6 +77,15 @@ def synthetic_lines(size: int, seed: int = 7) -> Iterator[str]:
         add(f"{actor} {RDF_TYPE} {mig('Government' if i % 3 else 'EUAgency')} .")
         add(f'{actor} {LABEL} "Actor {i}"@en .')
         add(f'{actor} {LABEL} "Actor {i}"@nl .')
+    for i in range(20):  # the programmes and periods figures refer to are described, as ours are
+        programme = _iri(ID, f"programme/p{i}")
+        add(f"{programme} {RDF_TYPE} {mig('Programme')} .")
+        add(f'{programme} {LABEL} "Programme {i}"@en .')
+        add(f'{programme} {LABEL} "Programma {i}"@nl .')
+    for year in range(2000, 2025):
+        period = _iri(ID, f"period/{year}")
+        add(f"{period} {RDF_TYPE} {mig('Period')} .")
+        add(f'{period} {LABEL} "{year}"@en .')
     instruments = [_iri(ID, f"com/{2000 + i % 25}/{i}") for i in range(n_instruments)]
     quote = 0
 

@@ -257,7 +257,17 @@ def run_oxigraph(store: object, query: StoredQuery, bound: dict[str, Node]) -> T
     if not isinstance(result, ox.QuerySolutions):
         raise MigkgError(f"{query.path}: only SELECT queries can be stored here")
     columns = [v.value for v in result.variables]
-    rows = [[None if s[c] is None else from_ox(s[c]) for c in columns] for s in result]
+    terms: dict[object, Node] = {}  # a term repeated over rows is converted once
+
+    def term(value: object) -> Node | None:
+        if value is None:
+            return None
+        found = terms.get(value)
+        if found is None:
+            found = terms[value] = from_ox(value)
+        return found
+
+    rows = [[term(value) for value in solution] for solution in result]
     return Table(columns, rows)
 
 
