@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .namespaces import ID, MEASURE, MIG, OA, QB, STANCE, STATUS, UNIT
+from .namespaces import ID, MEASURE, MIG, OA, QB, ROLE, STANCE, STATUS, UNIT
 from .project import Project
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -38,6 +38,7 @@ KINDS = ["Regulation", "Directive", "Decision", "Recommendation", "Communication
 STATUSES = ["proposal", "adopted", "amended-proposal", "withdrawn"]
 STANCES = ["supports", "opposes", "conditional", "neutral", "calls-for", "commits-to"]
 MEASURES = ["pledged", "resettled", "quota"]
+ROLES = ["participant", "implementer", "adopter", "co-legislator", "proposer"]
 
 
 def _iri(base: object, local: str) -> str:
@@ -120,6 +121,16 @@ def synthetic_lines(size: int, seed: int = 7) -> Iterator[str]:
             add(f"{inst} {mig('cites')} {rnd.choice(instruments)} .")
         if i and rnd.random() < 0.3:
             add(f"{inst} {mig('amends')} {instruments[rnd.randrange(i)]} .")
+        if i % 3 == 0:  # an actor's role in it (proposer, implementer...), with its evidence
+            involvement = _iri(ID, f"role/s/{i}")
+            source = rnd.choice(sources)
+            add(f"{inst} {mig('hasInvolvement')} {involvement} .")
+            add(f"{involvement} {RDF_TYPE} {mig('ActorRole')} .")
+            add(f"{involvement} {mig('involves')} {rnd.choice(actors)} .")
+            add(f"{involvement} {mig('hasRoleType')} <{ROLE}{rnd.choice(ROLES)}> .")
+            add(f"{involvement} {mig('isStatedIn')} {source} .")
+            add(f'{involvement} {LABEL} "Role {i}"@en .')
+            evidence(involvement, source, f"De Commissie stelt voorstel {i} voor.")
     n = 0
     while count + len(lines) < size:
         if len(lines) > 10000:

@@ -393,7 +393,7 @@ def project(
     values_only = attribute_values - typed  # a stance, status, role or source: an attribute
 
     for s, p, o in view.sorted(skip=hidden | values_only):
-        if p in EVIDENCE:
+        if p in EVIDENCE or p == HAS_INVOLVEMENT:  # an involvement is an edge of its own
             continue
         key = node(s)
         if p == TYPE or p in NAMES:

@@ -28,7 +28,14 @@ def test_synthetic_graphs_are_the_same_for_the_same_seed_and_shaped_like_ours() 
             None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None
         )
     }
-    assert {"Position", "Observation", "Evidence", "TextQuoteSelector", "Regulation"} <= kinds
+    assert {
+        "Position",
+        "Observation",
+        "Evidence",
+        "TextQuoteSelector",
+        "Regulation",
+        "ActorRole",
+    } <= kinds
 
 
 def test_bench_times_every_query_and_view_and_writes_json(

@@ -63,6 +63,9 @@ def test_views_hold_what_they_promise(views: dict[str, Graph], ontology: Graph) 
     )
     actors = project(views["actors"], "en", ontology)
     assert any(d.get("role") == "implementer" for *_, d in actors.edges(data=True))
+    # regression: each involvement was also drawn as a node of its own, linked to its subject
+    assert not [n for n, d in actors.nodes(data=True) if d["type"].endswith("Role")]
+    assert not [e for *e, d in actors.edges(data=True) if d["predicate"].endswith("Involvement")]
     assert len(views["full"]) > 30000
 
 
