@@ -371,8 +371,12 @@ def _ratio(value: float | None, base: float | None, limit: float) -> str:
     if value is None or value != value:
         return "n/a"
     if base is None:
-        return f"< {value / limit:.3f}" if limit else "n/a"
-    return f"{value / base:.3f}" if base and base == base else "n/a"
+        return f"< {_small(value / limit)}" if limit else "n/a"
+    return _small(value / base) if base and base == base else "n/a"
+
+
+def _small(x: float) -> str:
+    return f"{x:.3f}" if x >= 0.001 or x == 0 else f"{x:.1e}"
 
 
 def table(results: list[dict[str, Any]]) -> str:
