@@ -282,6 +282,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .endpoint import load_quads, load_store, port_free, queries_page, served_quads, start
     from .query import stored
@@ -304,6 +308,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"serving {triples} quads read-only at http://{args.host}:{args.port}/ "
           f"(SPARQL at /query); the stored queries, ready to open: {page}")  # fmt: skip
     print("Ctrl-C stops it")
+    import signal
+
+    # Ctrl-C and SIGTERM stop the server with us, even when we were started with SIGINT
+    # ignored (as a shell starts a background job): else the server outlives us
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         proc.wait()
     except KeyboardInterrupt:

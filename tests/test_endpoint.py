@@ -148,12 +148,22 @@ def test_enrich_reads_cdm_metadata_into_an_external_graph(server: Endpoint, buil
     assert "32099R9999" not in dataset.serialize(format="trig")
 
 
-def test_migkg_serve_is_read_only_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_migkg_serve_is_read_only_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """Regression: started with SIGINT ignored (as a shell starts a background job, and
+    as CI ran it once), serve never stopped on Ctrl-C, nor its server."""
     port = free_port()
     env = {**os.environ, "MIGKG_ROOT": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "loaders.cli", "serve", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=_ignore_sigint,
     )  # fmt: skip
     try:
         assert proc.stdout is not None
@@ -167,7 +177,7 @@ def test_migkg_serve_is_read_only_and_stops_cleanly_on_ctrl_c(tmp_path: Path) ->
         page = (ROOT / "dist" / "queries.html").read_text(encoding="utf-8")
         assert "cq-cabinet-supports" in page and f"http://127.0.0.1:{port}/query?query=" in page
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         assert proc.wait(timeout=20) == 0
     assert not _listening(port)
 
