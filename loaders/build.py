@@ -189,14 +189,11 @@ def write_outputs(build: Build, digest: str | None = None) -> list[Path]:
     inputs they were made from (dist/build.json)."""
     import pyoxigraph as ox
 
-    from .oxbuild import stable_blank_nodes
+    from .oxbuild import in_order, stable_blank_nodes
 
     trig = trig_text(build)
     # the N-Quads from the canonical TriG: blank nodes named in the order it has them
-    quads = sorted(
-        stable_blank_nodes(ox.parse(trig, format=ox.RdfFormat.TRIG), "t"),
-        key=lambda q: (str(q.graph_name), str(q.subject), str(q)),
-    )
+    quads = in_order(stable_blank_nodes(ox.parse(trig, format=ox.RdfFormat.TRIG), "t"))
     texts: dict[str, str | bytes] = {
         "graph.trig": trig,
         "graph.ttl": canonical_turtle(build.union()),

@@ -125,10 +125,15 @@ def built_quads(project: Project) -> list[ox.Quad]:
     return load(project).quads
 
 
+def in_order(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """Quads by graph, then subject, then the whole quad: the order of dist/ files."""
+    return sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q)))
+
+
 def texts(build: OxBuild) -> dict[str, bytes]:
     """dist/graph.trig (named graphs), graph.ttl (their union) and graph.nq, sorted."""
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
-    ordered = sorted(build.quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q)))
+    ordered = in_order(build.quads)
     union = sorted(
         {ox.Triple(q.subject, q.predicate, q.object) for q in build.quads},
         key=lambda t: (str(t.subject), str(t)),
