@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable
 
 from loaders import oxstore
-from loaders.build import Build, load, trig_text
-from loaders.evidence import problems
+from loaders.graph.build import Build, load, trig_text
+from loaders.extract.evidence import problems
 from loaders.project import Project
-from loaders.query import bindings, run_oxigraph, run_rdflib, stored
-from loaders.reasoner import check_consistency
-from loaders.validate import run
+from loaders.graph.query import bindings, run_oxigraph, run_rdflib, stored
+from loaders.check.reasoner import check_consistency
+from loaders.check.validate import run
 
 
 def timed(step: Callable[[], object], repeat: int) -> list[float]:

@@ -18,7 +18,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from loaders.exports import render
+from loaders.publish.exports import render
 from loaders.project import Project
 
 

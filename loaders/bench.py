@@ -28,8 +28,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .namespaces import ID, MEASURE, MIG, OA, QB, ROLE, STANCE, STATUS, UNIT
-from .project import Project
+from loaders.namespaces import ID, MEASURE, MIG, OA, QB, ROLE, STANCE, STATUS, UNIT
+from loaders.project import Project
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -208,11 +208,15 @@ def run_case(
 
     from rdflib import Graph
 
-    from .build import load as build_load
-    from .query import bindings, run_oxigraph, run_rdflib, stored
+    from loaders.graph.dataset import load
+    from loaders.graph.engines import Engine, OxigraphEngine, RdflibEngine
+    from loaders.graph.query import bindings, run, stored
+    from loaders.publish.exports import Triples
 
-    ontology = build_load(project, project.input_files(("ontology",)), extract=False).union()
-    shapes = build_load(project, project.input_files(("shapes",)), extract=False).union()
+    built = load(project)
+    ontology = built.union(["ontology"])
+    shapes = built.union(["shapes"])
+    engine: Engine
     result: dict[str, Any] = {"backend": backend, "size": size, "limit": limit, "steps": {}}
     steps: dict[str, float | None] = {}
     with tempfile.TemporaryDirectory(prefix="migkg-bench-") as tmp:
@@ -234,11 +238,7 @@ def run_case(
             store = loaded()
             result["triples"] = len(store)
 
-            def runner(q: Any, b: Any) -> Any:
-                return run_oxigraph(store, q, b)
-
-            def view(text: str) -> Any:
-                return _constructed(store.query(text))
+            engine = OxigraphEngine(store)
 
         else:
 
@@ -249,11 +249,13 @@ def run_case(
             graph = parsed()
             result["triples"] = len(graph)
 
-            def runner(q: Any, b: Any) -> Any:
-                return run_rdflib(graph, q, b)
+            engine = RdflibEngine(graph)
 
-            def view(text: str) -> Any:
-                return graph.query(text).graph
+        def runner(q: Any, b: Any) -> Any:
+            return run(engine, q, b)
+
+        def view(text: str) -> Any:
+            return Triples.from_ntriples(engine.construct(text).splitlines())
 
         peaks = {"load": _peak()}
         _warm(runner, view)
@@ -263,7 +265,7 @@ def run_case(
         peaks["queries"] = _peak()
         steps.update(_views(project, view, ontology, 1 if size > 100000 else repeat, limit))
         peaks["exports"] = _peak()
-        store = graph = None  # type: ignore[assignment]
+        store = graph = engine = None  # type: ignore[assignment]
         gc.collect()
         steps["validate"] = _validate(backend, data, shapes, limit)
         peaks["validate"] = _peak()
@@ -284,19 +286,16 @@ def _warm(runner: Callable[[Any, Any], Any], view: Callable[[str], Any]) -> None
     step's, and a time limit that fires inside an import leaves the module half made."""
     import pyshacl  # noqa: F401
 
-    from . import exports, shacl_sparql, validate  # noqa: F401
-    from .query import StoredQuery
+    from loaders.check import (
+        shacl_sparql,  # noqa: F401
+        validate,  # noqa: F401
+    )
+    from loaders.graph.query import StoredQuery
+    from loaders.publish import exports  # noqa: F401
 
     ask = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
     runner(StoredQuery("warm-up", Path("warm-up.rq"), ask), {})
     view("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1")
-
-
-def _constructed(triples: Any) -> Any:
-    """CONSTRUCT results from Oxigraph as the projection's index, as export makes it."""
-    from .exports import Triples
-
-    return Triples.constructed(triples)
 
 
 def _views(
@@ -304,8 +303,8 @@ def _views(
 ) -> dict[str, float | None]:
     """Each export view as ``migkg export --format graphml`` makes it: the CONSTRUCT (on
     the backend), the projection and the GraphML text."""
-    from .exports import Triples, _graphml
-    from .exports import project as projection
+    from loaders.publish.exports import Triples, _graphml
+    from loaders.publish.exports import project as projection
 
     classes = Triples(ontology)
     out = {}
@@ -323,14 +322,14 @@ def _validate(backend: str, data: Path, shapes: Any, limit: float) -> float | No
     """SHACL: the compiled SPARQL engine straight on Oxigraph, or pySHACL on rdflib."""
 
     def oxigraph() -> None:
-        from .shacl_sparql import store_from_ntriples_file, validate_store
+        from loaders.check.shacl_sparql import store_from_ntriples_file, validate_store
 
         validate_store(store_from_ntriples_file(data), shapes)
 
     def pyshacl() -> None:
         from rdflib import Graph
 
-        from .validate import _pyshacl
+        from loaders.check.validate import _pyshacl
 
         _pyshacl(Graph().parse(data, format="nt"), shapes)
 

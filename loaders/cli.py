@@ -12,10 +12,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, MigkgError
+from loaders.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, MigkgError
 
 if TYPE_CHECKING:
-    from .project import Project
+    from loaders.graph.dataset import Dataset
+    from loaders.graph.engines import Engine
+    from loaders.project import Project
+    from loaders.publish.endpoint import Endpoint
 
 EPILOG = """exit codes:
   0  success
@@ -26,49 +29,55 @@ EPILOG = """exit codes:
 
 
 def _project(args: argparse.Namespace) -> Project:
-    from .project import Project
+    from loaders.project import Project
 
     return Project.locate(args.root)
 
 
+def _dataset(args: argparse.Namespace) -> Dataset:
+    """The built dataset (built now if an input changed since the last build)."""
+    from loaders.graph.dataset import load
+
+    return load(_project(args))
+
+
+def _engine(args: argparse.Namespace, dataset: Dataset | None = None) -> Engine:
+    """The one engine of this run: --endpoint URL, else --engine (oxigraph or rdflib) on
+    the built dataset."""
+    endpoint = getattr(args, "endpoint", None)
+    if endpoint:
+        from loaders.graph.engines import RemoteEngine
+        from loaders.publish.endpoint import Endpoint
+
+        where = Endpoint.of(endpoint, getattr(args, "query_url", None), None, args.timeout)
+        graph = getattr(args, "graph", None)
+        return RemoteEngine(where.query_url, None, graph or None, args.timeout)
+    return (dataset or _dataset(args)).engine(getattr(args, "engine", "oxigraph"))
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import format_counts, format_rows, inputs_digest, up_to_date
+    from loaders.graph.build import build, counts, format_rows
 
     project = _project(args)
-    digest = inputs_digest(project)
-    if not args.force and up_to_date(project, digest, args.store):
-        print(
-            f"dist/ is up to date: no input changed since the last build with {args.store} "
-            "(--force rebuilds)"
-        )
+    quads, written = build(project, force=args.force)
+    if not written:
+        print("dist/ is up to date: no input changed since the last build (--force rebuilds)")
         return EXIT_OK
-    if args.store == "oxigraph":
-        from . import oxbuild
-        from .build import write_texts
-
-        ox_build = oxbuild.load(project)
-        written = write_texts(project, dict(oxbuild.texts(ox_build)), "oxigraph", digest)
-        print(format_rows(*oxbuild.counts(ox_build)))
-    else:
-        from .build import load, write_outputs
-
-        build = load(project)
-        written = write_outputs(build, digest)
-        print(format_counts(build.union()))
+    print(format_rows(*counts(quads)))
     for path in written:
         print(f"wrote {project.relative(path)}")
     return EXIT_OK
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from .build import format_counts, load
+    from loaders.graph.build import counts, format_rows
 
-    print(format_counts(load(_project(args)).union()))
+    print(format_rows(*counts(_dataset(args).quads)))
     return EXIT_OK
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    from .format import not_canonical, rewrite
+    from loaders.graph.format import not_canonical, rewrite
 
     project = _project(args)
     files = [Path(f).resolve() for f in args.files] or None
@@ -83,10 +92,9 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_reason(args: argparse.Namespace) -> int:
-    from .build import load
-    from .reasoner import check_consistency
+    from loaders.check.reasoner import check_consistency
 
-    graph = load(_project(args)).union(["ontology", "instances"])
+    graph = _dataset(args).union()
     result = check_consistency(graph)
     print(result.detail)
     for iri in result.unsatisfiable:
@@ -95,12 +103,11 @@ def cmd_reason(args: argparse.Namespace) -> int:
 
 
 def cmd_locate(args: argparse.Namespace) -> int:
-    from .build import load
-    from .evidence import locate_files, problems
+    from loaders.extract.evidence import locate_files, problems
 
     project = _project(args)
     if args.check:
-        found = problems(load(project).union(["instances"]), project)
+        found = problems(_dataset(args).union(["instances"]), project)
         for line in found:
             print(line)
         print(f"{len(found)} evidence problem(s)")
@@ -112,11 +119,11 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from .build import load, write_atomically
-    from .coverage import markdown
+    from loaders.files import write_atomically
+    from loaders.publish.coverage import markdown
 
     project = _project(args)
-    text = markdown(load(project).union(["ontology", "instances"]))
+    text = markdown(_dataset(args).union(["ontology", "instances"]))
     target = args.output or project.root / "docs" / "coverage.md"
     if str(target) == "-":
         sys.stdout.write(text)
@@ -127,17 +134,16 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import load
-    from .validate import as_json, as_text, as_turtle, run
+    from loaders.check.validate import as_json, as_text, as_turtle, run
 
-    report = run(load(_project(args)), engine=args.engine)
+    report = run(_dataset(args), engine=args.engine)
     render = {"text": as_text, "json": as_json, "turtle": as_turtle}[args.format]
     sys.stdout.write(render(report))
     return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
-    from .query import stored
+    from loaders.graph.query import stored
 
     queries = stored(_project(args))
     width = max((len(q.name) for q in queries), default=0)
@@ -150,41 +156,29 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from .query import bindings, find, labels, open_store, render, run_oxigraph, run_rdflib
+    from loaders.graph.query import bindings, find, labels, render, run
 
     project = _project(args)
     query = find(project, args.name)
     bound = bindings(query, args.param or [], args.lang)
-    if args.endpoint:
-        from .endpoint import Endpoint, run_remote
-
-        table = run_remote(Endpoint.of(args.endpoint, timeout=args.timeout), query, bound)
-        store: object = None
-    else:
-        store = open_store(project, args.store)
-        table = (run_oxigraph if args.store == "oxigraph" else run_rdflib)(store, query, bound)
+    engine = _engine(args)
+    table = run(engine, query, bound)
     names = {}
-    if args.format in ("table", "md") and store is not None:
+    if args.format in ("table", "md"):
         from rdflib import URIRef
 
         iris = {v for row in table.rows for v in row if isinstance(v, URIRef)}
-        names = labels(store, iris, args.lang or "en")
-    text = render(table, args.format, names)
-    if args.output and str(args.output) != "-":
-        from .build import write_atomically
-
-        write_atomically({args.output: text})
-    else:
-        sys.stdout.write(text)
+        names = labels(engine, iris, args.lang or "en")
+    _write_or_print(render(table, args.format, names), args.output, quiet=True)
     return EXIT_OK
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from .build import load, write_atomically
-    from .docs import model_doc, modules, render_all
+    from loaders.files import write_atomically
+    from loaders.publish.docs import model_doc, modules, render_all
 
     project = _project(args)
-    build = load(project)
+    build = _dataset(args)
     model = project.root / "docs" / "model.md"
     text = model_doc(build)
     if args.check:
@@ -200,12 +194,13 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_or_print(text: str, output: Path | None) -> None:
+def _write_or_print(text: str, output: Path | None, quiet: bool = False) -> None:
     if output and str(output) != "-":
-        from .build import write_atomically
+        from loaders.files import write_atomically
 
         write_atomically({output: text})
-        print(f"wrote {output}", file=sys.stderr)
+        if not quiet:
+            print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
 
@@ -214,22 +209,22 @@ def _resolver(args: argparse.Namespace) -> object:
     """Curated identifiers to match against, when run inside the project (fast: Oxigraph)."""
     from rdflib import Graph
 
-    from .extracted import Resolver
-    from .project import Project
+    from loaders.extract.extracted import Resolver
+    from loaders.project import Project
 
     try:
         project = Project.locate(args.root)
     except MigkgError:
         return Resolver(Graph())
-    from .build import load
+    from loaders.graph.dataset import load
 
-    return Resolver(load(project, extract=False).view(["ontology", "instances"]))
+    return Resolver(load(project).union(["ontology", "instances"]))
 
 
 def cmd_extract_fiche(args: argparse.Namespace) -> int:
-    from .extracted import Resolver, fiche_graph
-    from .fiche import parse
-    from .turtle import canonical_turtle
+    from loaders.extract.extracted import Resolver, fiche_graph
+    from loaders.extract.fiche import parse
+    from loaders.graph.turtle import canonical_turtle
 
     fiche = parse(args.file, str(args.file))
     for warning in fiche.warnings:
@@ -243,7 +238,7 @@ def cmd_extract_fiche(args: argparse.Namespace) -> int:
 def cmd_extract_refs(args: argparse.Namespace) -> int:
     import json
 
-    from .refs import extract_file
+    from loaders.extract.refs import extract_file
 
     refs = extract_file(args.file)
     if args.format == "json":
@@ -258,7 +253,7 @@ def cmd_extract_refs(args: argparse.Namespace) -> int:
 
 
 def cmd_extract_accuracy(args: argparse.Namespace) -> int:
-    from .refs import accuracy
+    from loaders.extract.refs import accuracy
 
     project = _project(args)
     table, ok = accuracy(project)
@@ -267,18 +262,15 @@ def cmd_extract_accuracy(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .build import write_atomically
-    from .exports import SUFFIX, check, render
+    from loaders.publish.exports import SUFFIX, check, render
 
     check(args.view, args.format)
-    project = _project(args)
-    text = render(project, args.view, args.format, args.lang, args.store)
-    target = args.output or project.dist / f"{args.view}.{SUFFIX.get(args.format, args.format)}"
-    if str(target) == "-":
-        sys.stdout.write(text)
-        return EXIT_OK
-    write_atomically({Path(target): text})
-    print(f"wrote {target}", file=sys.stderr)
+    dataset = _dataset(args)
+    text = render(dataset, _engine(args, dataset), args.view, args.format, args.lang)
+    target = (
+        args.output or dataset.project.dist / f"{args.view}.{SUFFIX.get(args.format, args.format)}"
+    )
+    _write_or_print(text, None if str(target) == "-" else Path(target))
     return EXIT_OK
 
 
@@ -287,21 +279,14 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .endpoint import load_quads, load_store, port_free, queries_page, served_quads, start
-    from .query import stored
+    from loaders.graph.query import stored
+    from loaders.publish.endpoint import load_quads, port_free, queries_page, start
 
     project = _project(args)
     if not port_free(args.host, args.port):  # say so before the build, not after it
         raise MigkgError(f"{args.host}:{args.port} is in use: choose another port with --port")
     location = project.dist / "oxigraph"
-    if args.store == "oxigraph":
-        from .oxbuild import built_quads
-
-        triples = load_quads(served_quads(built_quads(project), project), location)
-    else:
-        from .build import load
-
-        triples = load_store(load(project), location)
+    triples = load_quads(_dataset(args).quads_in(), location)
     proc = start(location, args.host, args.port, read_only=True)
     page = project.dist / "queries.html"
     page.write_text(queries_page(args.host, args.port, stored(project)), encoding="utf-8")
@@ -328,31 +313,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _endpoint(args: argparse.Namespace) -> object:
-    from .endpoint import Endpoint
+def _endpoint(args: argparse.Namespace) -> Endpoint:
+    from loaders.publish.endpoint import Endpoint
 
     return Endpoint.of(args.endpoint, args.query_url, args.store_url, args.timeout)
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from .build import load
-    from .endpoint import Endpoint, push
+    from loaders.publish.endpoint import push
 
     endpoint = _endpoint(args)
-    assert isinstance(endpoint, Endpoint)
-    pushed = push(endpoint, load(_project(args)), args.graph)
+    pushed = push(endpoint, _dataset(args), args.graph)
     print(f"pushed {len(pushed)} graph(s), {sum(pushed.values())} triples, counts checked")
     return EXIT_OK
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from .build import load, write_atomically
-    from .endpoint import Endpoint, enrich
+    from loaders.files import write_atomically
+    from loaders.publish.endpoint import enrich
 
     project = _project(args)
     endpoint = _endpoint(args)
-    assert isinstance(endpoint, Endpoint)
-    dataset = enrich(endpoint, load(project))
+    dataset = enrich(endpoint, _dataset(args))
     target = args.output or project.dist / "external" / "cellar.trig"
     write_atomically({Path(target): dataset.serialize(format="trig")})
     n = sum(len(g) for g in dataset.graphs())
@@ -363,7 +345,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from .bench import run, table
+    from loaders.bench import run, table
 
     project = _project(args)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -375,11 +357,39 @@ def cmd_bench(args: argparse.Namespace) -> int:
     text = table(results)
     sys.stdout.write(text)
     out = args.out or project.dist / "bench.json"
-    from .build import write_atomically
+    from loaders.files import write_atomically
 
     write_atomically({Path(out): json.dumps(results, indent=1) + "\n"})
     print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
+
+
+def engine_options(p: argparse.ArgumentParser) -> None:
+    """--engine, or --endpoint (with --graph and --timeout): the one engine of a run."""
+    p.add_argument(
+        "--engine",
+        choices=["oxigraph", "rdflib"],
+        default="oxigraph",
+        help="the SPARQL engine on the built dataset: oxigraph (embedded, fast, the default) "
+        "or rdflib (the reference)",
+    )
+    p.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="run on a remote SPARQL 1.1 endpoint instead (Oxigraph base URL or a /query or "
+        "/sparql URL); credentials from MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD",
+    )
+    p.add_argument(
+        "--graph",
+        metavar="IRI",
+        default=PUSHED_GRAPH,
+        help="with --endpoint: the graph to query as the default graph (default: the union "
+        "graph migkg push writes; '' for the server's own default graph)",
+    )
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (remote)")
+
+
+PUSHED_GRAPH = "https://w3id.org/migkg/graph/all"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -417,12 +427,6 @@ def parser() -> argparse.ArgumentParser:
     )
     bld.add_argument(
         "--force", action="store_true", help="rebuild even if no input changed since the last build"
-    )
-    bld.add_argument(
-        "--store",
-        choices=["oxigraph", "rdflib"],
-        default="oxigraph",
-        help="oxigraph (fast, the default) or rdflib (each graph as canonical sorted Turtle)",
     )
     add("stats", cmd_stats, "print the number of instances per class, writing nothing")
     fmt = add("fmt", cmd_fmt, "rewrite Turtle files in canonical form (sorted longturtle)")
@@ -511,26 +515,13 @@ def parser() -> argparse.ArgumentParser:
         help="graphml, gexf, cytoscape, dot, html (graph formats) or ttl, nt, jsonld, trig (RDF)",
     )
     exp.add_argument("--lang", choices=["nl", "en"], default="en", help="language of labels")
-    exp.add_argument(
-        "--store",
-        choices=["oxigraph", "rdflib"],
-        default="oxigraph",
-        help="make the view on Oxigraph (fast, the default; reuses dist/graph.nq when no input "
-        "changed since the last build) or rdflib (the reference)",
-    )
+    engine_options(exp)
     exp.add_argument(
         "-o", "--output", type=Path, help="file to write (default dist/VIEW.FORMAT; - for stdout)"
     )
     srv = add("serve", cmd_serve, "serve the graph read-only with the Oxigraph server")
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
     srv.add_argument("--port", type=int, default=7878)
-    srv.add_argument(
-        "--store",
-        choices=["oxigraph", "rdflib"],
-        default="oxigraph",
-        help="read the graph with Oxigraph (fast, the default; reuses dist/graph.nq when no "
-        "input changed since the last build) or rdflib; either way the Oxigraph server serves it",
-    )
     for name, func, help_ in (
         ("push", cmd_push, "upload the graph to a store (Graph Store Protocol) and check it"),
         ("enrich", cmd_enrich, "fetch CDM metadata of the graph's EU acts from a CELLAR endpoint"),
@@ -578,20 +569,8 @@ def parser() -> argparse.ArgumentParser:
         help="language of labels in table and md output, and of a query's own lang "
         "parameter (default: en)",
     )
-    qry.add_argument(
-        "--store",
-        choices=["oxigraph", "rdflib"],
-        default="oxigraph",
-        help="query engine: Oxigraph (fast, the default) or rdflib (the reference)",
-    )
     qry.add_argument("-o", "--output", type=Path, help="write to this file (atomically)")
-    qry.add_argument(
-        "--endpoint",
-        metavar="URL",
-        help="run on a remote SPARQL endpoint instead (Oxigraph base URL or a /query or "
-        "/sparql URL); credentials from MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD",
-    )
-    qry.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (remote)")
+    engine_options(qry)
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top
 

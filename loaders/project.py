@@ -15,8 +15,8 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from .errors import MigkgError
-from .namespaces import GRAPH
+from loaders.errors import MigkgError
+from loaders.namespaces import GRAPH
 
 INPUT_FOLDERS = ("ontology", "instances", "shapes")
 """Folders whose Turtle files make up the graph, in build order."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from loaders.build import Build, load
+from loaders.graph.dataset import Dataset, load
 from loaders.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,18 +20,18 @@ def project() -> Project:
 
 
 @pytest.fixture(scope="session")
-def build(project: Project) -> Build:
+def build(project: Project) -> Dataset:
     return load(project)
 
 
 @pytest.fixture(scope="session")
-def graph(build: Build) -> Graph:
+def graph(build: Dataset) -> Graph:
     """The union of every input file: what queries see."""
     return build.union()
 
 
 @pytest.fixture(scope="session")
-def ontology(build: Build) -> Graph:
+def ontology(build: Dataset) -> Graph:
     return build.union(["ontology"])
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from loaders.bench import synthetic
 from loaders.cli import main
+from loaders.graph.query import stored
 from loaders.project import Project
-from loaders.query import stored
 
 
 def test_synthetic_graphs_are_the_same_for_the_same_seed_and_shaped_like_ours() -> None:

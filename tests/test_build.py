@@ -7,18 +7,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Dataset, Graph
+from rdflib import BNode, Graph
+from rdflib import Dataset as RdflibDataset
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from loaders import oxbuild
-from loaders.build import Build, class_counts, format_rows, load, write_outputs, write_texts
 from loaders.cli import main
+from loaders.graph.build import build as run_build
+from loaders.graph.build import counts, format_rows
+from loaders.graph.dataset import Dataset
+from loaders.graph.turtle import parse_turtle
 from loaders.namespaces import BASE, GRAPH, MIG
 from loaders.project import Project
 
 
-def test_every_input_file_is_a_named_graph(build: Build, project: Project) -> None:
+def test_every_input_file_is_a_named_graph(build: Dataset, project: Project) -> None:
     files = project.input_files()
     assert {project.relative(f) for f in files} >= {
         "ontology/migkg.ttl",
@@ -36,17 +39,17 @@ def test_every_input_file_is_a_named_graph(build: Build, project: Project) -> No
     assert where == {str(GRAPH["ontology/alignments.ttl"])}
 
 
-def test_union_has_every_triple_of_every_file(build: Build) -> None:
+def test_union_has_every_triple_of_every_file(build: Dataset) -> None:
     total = {t for _, g in build.graphs() for t in g}
     assert len(build.union()) == len(total) > 1500
 
 
-def test_counts_per_class(graph: Graph) -> None:
-    counts = dict(class_counts(graph))
+def test_counts_per_class(graph: Graph, build: Dataset) -> None:
+    per_class = dict(counts(build.quads)[0])
     modules = [o for o in graph.subjects(RDF.type, OWL.Ontology) if str(o).startswith(BASE + "def")]
     assert len(modules) == 11
-    assert counts["skos:ConceptScheme"] == 8
-    assert counts["mig:SourceDocument"] == 5
+    assert per_class["skos:ConceptScheme"] == 8
+    assert per_class["mig:SourceDocument"] == 5
     sources = {
         str(cls)
         for doc in graph.subjects(RDF.type, MIG.SourceDocument)
@@ -82,31 +85,33 @@ def same_graph(a: Graph, b: Graph) -> bool:
     return plain_a == plain_b and isomorphic(blank_a, blank_b)
 
 
-def _outputs(project: Project, store: str) -> list[Path]:
-    if store == "rdflib":
-        return write_outputs(load(project))
-    return write_texts(project, oxbuild.texts(oxbuild.load(project)), "oxigraph")
+def _outputs(project: Project) -> list[Path]:
+    """dist/graph.nq, graph.trig and graph.ttl of a build made now."""
+    _, written = run_build(project, force=True)
+    return written
 
 
-@pytest.mark.parametrize("store", ["rdflib", "oxigraph"])
-def test_outputs_parse_back_to_the_same_graphs(
-    build: Build, project_copy: Project, store: str
+def test_outputs_parse_back_to_rdflibs_reading_of_every_file(
+    build: Dataset, project_copy: Project
 ) -> None:
-    """Either store's outputs hold the graphs of the rdflib build (the reference)."""
-    trig, ttl, nq = _outputs(project_copy, store)
-    want = {str(iri): g for iri, g in build.graphs()}
+    """The built files hold, graph by graph, what rdflib (the reference) reads in each
+    input file, and the extracted graphs of the build."""
+    nq, trig, ttl = _outputs(project_copy)
+    want = {str(project_copy.graph_iri(f)): parse_turtle(f) for f in project_copy.input_files()}
+    extracted = {str(iri): g for iri, g in build.graphs() if "/graph/extracted/" in str(iri)}
+    assert extracted
     for path, fmt in ((trig, "trig"), (nq, "nquads")):
-        back = Dataset()
+        back = RdflibDataset()
         back.parse(path, format=fmt)
         got = {str(g.identifier): g for g in back.graphs() if len(g)}
-        assert got.keys() == want.keys(), path
-        for iri, graph in want.items():
+        assert got.keys() == want.keys() | extracted.keys(), path
+        for iri, graph in {**want, **extracted}.items():
             assert same_graph(got[iri], graph), (path, iri)
     union = Graph().parse(ttl, format="turtle")
-    assert same_graph(union, build.union())
+    assert same_graph(union, build.union(["ontology", "instances", "extracted", "shapes"]))
 
 
-def test_the_oxigraph_build_keeps_literals_as_written(project_copy: Project) -> None:
+def test_the_build_keeps_literals_as_written(project_copy: Project) -> None:
     """Regression guard: an Oxigraph Store would turn "05"^^xsd:nonNegativeInteger into
     "5"^^xsd:integer; the build keeps what the file says."""
     extra = project_copy.root / "instances" / "literal-forms.ttl"
@@ -114,32 +119,28 @@ def test_the_oxigraph_build_keeps_literals_as_written(project_copy: Project) -> 
         "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
         '<urn:x> <urn:p> "05"^^xsd:nonNegativeInteger , "1.50"^^xsd:decimal .\n'
     )
-    _, _, nq = _outputs(project_copy, "oxigraph")
+    nq, *_ = _outputs(project_copy)
     text = nq.read_text(encoding="utf-8")
     assert '"05"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in text
     assert '"1.50"^^<http://www.w3.org/2001/XMLSchema#decimal>' in text
 
 
-@pytest.mark.parametrize("store", ["rdflib", "oxigraph"])
-def test_build_output_is_byte_identical_across_runs(project_copy: Project, store: str) -> None:
-    command = ["--root", str(project_copy.root), "build", "--force", "--store", store]
+def test_build_output_is_byte_identical_across_runs(project_copy: Project) -> None:
+    command = ["--root", str(project_copy.root), "build", "--force"]
 
     def run() -> tuple[bytes, ...]:
-        subprocess.run(
-            [sys.executable, "-m", "loaders", *command],
-            check=True,
-            capture_output=True,
-        )
+        subprocess.run([sys.executable, "-m", "loaders", *command], check=True, capture_output=True)
         dist = project_copy.dist
         return tuple((dist / name).read_bytes() for name in ("graph.trig", "graph.ttl", "graph.nq"))
 
     assert run() == run()
 
 
-@pytest.mark.parametrize("store", ["rdflib", "oxigraph"])
+@pytest.mark.parametrize("command", [["build"], ["query", "cq-cabinet-supports"]])
 def test_malformed_turtle_names_file_and_line_and_keeps_dist(
-    project_copy: Project, capsys: pytest.CaptureFixture[str], store: str
+    project_copy: Project, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
+    """The build, and any command that finds the build stale, stop at a broken file."""
     dist = project_copy.dist
     dist.mkdir()
     (dist / "graph.ttl").write_text("earlier output\n")
@@ -150,7 +151,7 @@ def test_malformed_turtle_names_file_and_line_and_keeps_dist(
         "<https://w3id.org/migkg/id/y> a mig:Directive ;\n"
         '    mig:hasTitle "unterminated .\n'
     )
-    code = main(["--root", str(project_copy.root), "build", "--store", store])
+    code = main(["--root", str(project_copy.root), *command])
     err = capsys.readouterr().err
     assert code == 2
     assert "instances/broken.ttl:4:" in err
@@ -160,7 +161,7 @@ def test_malformed_turtle_names_file_and_line_and_keeps_dist(
     assert not [p for p in dist.iterdir() if p.name.endswith(".tmp")]
 
 
-@pytest.mark.parametrize("command", [["stats"], ["build", "--store", "oxigraph"]])
+@pytest.mark.parametrize("command", [["stats"], ["build"]])
 def test_non_utf8_file_is_a_clear_error(
     project_copy: Project, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
@@ -178,15 +179,6 @@ def test_missing_root_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert "no ontology/ folder" in capsys.readouterr().err
 
 
-def test_stats_prints_counts_without_writing(
-    project_copy: Project, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["--root", str(project_copy.root), "stats"]) == 0
-    out = capsys.readouterr().out
-    assert "mig:BncFiche" in out and "triples" in out
-    assert not project_copy.dist.exists()
-
-
 def test_written_files_get_the_usual_mode_not_mkstemps_0600(project_copy: Project) -> None:
     """Regression: files written through a temporary file were left readable by root only."""
     import os
@@ -194,60 +186,73 @@ def test_written_files_get_the_usual_mode_not_mkstemps_0600(project_copy: Projec
 
     umask = os.umask(0)
     os.umask(umask)
-    for store in ("rdflib", "oxigraph"):
-        for path in _outputs(project_copy, store):
-            assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, (store, path)
+    for path in _outputs(project_copy):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
 
 
-@pytest.mark.parametrize("store", ["rdflib", "oxigraph"])
-def test_multi_line_literals_survive_the_trig_output(
-    build: Build, project_copy: Project, store: str
-) -> None:
+def test_multi_line_literals_survive_the_trig_output(build: Dataset, project_copy: Project) -> None:
     """Regression: graph blocks were indented, which changed the text of the SPARQL
     queries (triple-quoted, multi-line) of the shapes."""
     from loaders.namespaces import SH
 
-    trig, *_ = _outputs(project_copy, store)
-    back = Dataset()
+    _, trig, _ = _outputs(project_copy)
+    back = RdflibDataset()
     back.parse(trig, format="trig")
     selects = {str(o) for o in build.union(["shapes"]).objects(None, SH.select)}
     assert any("\n" in q for q in selects)
     assert {str(o) for _, _, o, _ in back.quads((None, SH.select, None, None))} == selects
 
 
-def test_a_second_build_with_no_change_reuses_the_first(
+def test_a_stale_build_is_rebuilt_on_the_one_path_and_reused_while_fresh(
     project_copy: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from loaders.cli import main
-
     root = str(project_copy.root)
     assert main(["--root", root, "build"]) == 0
     first = (project_copy.dist / "graph.trig").read_bytes()
     capsys.readouterr()
     assert main(["--root", root, "build"]) == 0
     assert "up to date" in capsys.readouterr().out
-    # a changed input file rebuilds
+    # a command other than build reuses the fresh build without a word
+    assert main(["--root", root, "stats"]) == 0
+    assert "built it" not in capsys.readouterr().err
+    # a changed input file: the next command, whichever, rebuilds (and says so)
     sources = project_copy.root / "instances" / "sources.ttl"
     sources.write_text(sources.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert main(["--root", root, "build"]) == 0
-    assert "wrote dist/graph.trig" in capsys.readouterr().out
+    assert main(["--root", root, "query", "cq-cabinet-supports", "--format", "csv"]) == 0
+    assert "built it" in capsys.readouterr().err
     assert (project_copy.dist / "graph.trig").read_bytes() == first  # same content, rebuilt
+    assert main(["--root", root, "build"]) == 0
+    assert "up to date" in capsys.readouterr().out
     # so does a missing output, and --force
     (project_copy.dist / "graph.ttl").unlink()
     assert main(["--root", root, "build"]) == 0
     assert (project_copy.dist / "graph.ttl").is_file()
     assert main(["--root", root, "build", "--force"]) == 0
     assert "wrote dist/graph.trig" in capsys.readouterr().out
-    # a build with the other store is not reused: its files have another form
-    assert main(["--root", root, "build", "--store", "rdflib"]) == 0
-    assert "wrote dist/graph.trig" in capsys.readouterr().out
-    assert main(["--root", root, "build", "--store", "rdflib"]) == 0
-    assert "up to date" in capsys.readouterr().out
 
 
-def test_both_stores_count_the_same(capsys: pytest.CaptureFixture[str], project: Project) -> None:
+def test_stats_counts_what_the_build_holds(
+    capsys: pytest.CaptureFixture[str], project: Project, build: Dataset
+) -> None:
     assert main(["--root", str(project.root), "stats"]) == 0
     stats = capsys.readouterr().out
-    counts, triples = oxbuild.counts(oxbuild.load(project))
-    assert format_rows(counts, triples) + "\n" == stats
-    assert dict(counts)["mig:Position"] > 400 and triples > 30000
+    per_class, triples = counts(build.quads)
+    assert format_rows(per_class, triples) + "\n" == stats
+    assert dict(per_class)["mig:Position"] > 400 and triples > 30000
+
+
+def test_the_graph_is_one_definition_of_scopes(build: Dataset) -> None:
+    """ "The graph" is ontology, curated instances and extracted data, for every command."""
+    from loaders.graph.dataset import GRAPH_SCOPES, scope_of
+
+    assert GRAPH_SCOPES == ("ontology", "instances", "extracted")
+    scopes = {scope_of(q.graph_name.value) for q in build.quads_in()}  # type: ignore[union-attr]
+    assert scopes == set(GRAPH_SCOPES)
+    shapes = {scope_of(q.graph_name.value) for q in build.quads_in(["shapes"])}  # type: ignore[union-attr]
+    assert shapes == {"shapes"}
+    store = build.store()
+    n = len({q.triple for q in build.quads_in()})
+    assert sum(1 for _ in store.quads_for_pattern(None, None, None, None)) > n
+    from pyoxigraph import DefaultGraph
+
+    assert len(list(store.quads_for_pattern(None, None, None, DefaultGraph()))) == n

@@ -10,11 +10,11 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from loaders.build import Build
 from loaders.cli import main
-from loaders.docs import model_doc, modules, render_all
+from loaders.graph.dataset import Dataset
 from loaders.namespaces import MIG
 from loaders.project import Project
+from loaders.publish.docs import model_doc, modules, render_all
 
 
 class Sections(HTMLParser):
@@ -44,7 +44,7 @@ class Sections(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def pages(build: Build) -> dict[str, Sections]:
+def pages(build: Dataset) -> dict[str, Sections]:
     out = {}
     for name, html in render_all(modules(build)).items():
         parser = Sections()
@@ -94,7 +94,7 @@ def test_links_between_pages_resolve(pages: dict[str, Sections]) -> None:
             assert not anchor or anchor in pages[target].sections, (name, href)
 
 
-def test_the_model_diagram_in_docs_is_up_to_date(build: Build, project: Project) -> None:
+def test_the_model_diagram_in_docs_is_up_to_date(build: Dataset, project: Project) -> None:
     text = (project.root / "docs" / "model.md").read_text(encoding="utf-8")
     assert text == model_doc(build), "docs/model.md is stale: run migkg docs"
     assert "Instrument --> TreatyProvision : hasLegalBasis" in text

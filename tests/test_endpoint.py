@@ -20,9 +20,13 @@ from typing import ClassVar
 import pytest
 from rdflib import URIRef
 
-from loaders.build import Build
 from loaders.cli import main
-from loaders.endpoint import (
+from loaders.graph.dataset import Dataset
+from loaders.graph.oxstore import load
+from loaders.graph.query import bindings, find, render, run_oxigraph, stored
+from loaders.namespaces import GRAPH, ID, MIG
+from loaders.project import Project
+from loaders.publish.endpoint import (
     RETRIES,
     Endpoint,
     EndpointError,
@@ -33,10 +37,6 @@ from loaders.endpoint import (
     run_remote,
     start,
 )
-from loaders.namespaces import GRAPH, ID, MIG
-from loaders.oxstore import load
-from loaders.project import Project
-from loaders.query import bindings, find, render, run_oxigraph, stored
 
 ROOT = Path(__file__).resolve().parent.parent
 CDM = "http://publications.europa.eu/ontology/cdm#"
@@ -60,7 +60,9 @@ def server(tmp_path: Path) -> Iterator[Endpoint]:
         proc.wait(timeout=10)
 
 
-def test_push_replaces_each_file_graph_and_checks_its_count(server: Endpoint, build: Build) -> None:
+def test_push_replaces_each_file_graph_and_checks_its_count(
+    server: Endpoint, build: Dataset
+) -> None:
     pushed = push(server, build, say=lambda _: None)
     files = [iri for iri, _ in build.graphs() if not str(iri).startswith(str(GRAPH) + "shapes/")]
     assert set(pushed) == {str(i) for i in files}
@@ -76,7 +78,7 @@ def test_push_replaces_each_file_graph_and_checks_its_count(server: Endpoint, bu
 
 
 def test_every_stored_query_gives_the_local_answer_on_the_server(
-    tmp_path: Path, build: Build, project: Project
+    tmp_path: Path, build: Dataset, project: Project
 ) -> None:
     port = free_port()
     location = tmp_path / "union"
@@ -103,11 +105,11 @@ def test_every_stored_query_gives_the_local_answer_on_the_server(
             proc.wait(timeout=10)
 
 
-def _curated_nt(build: Build) -> bytes:
+def _curated_nt(build: Dataset) -> bytes:
     return build.union(["ontology", "instances"]).serialize(format="nt", encoding="utf-8")
 
 
-def test_hostile_parameters_stay_values_on_the_server(server: Endpoint, build: Build) -> None:
+def test_hostile_parameters_stay_values_on_the_server(server: Endpoint, build: Dataset) -> None:
     request("PUT", f"{server.store_url}?default", data=_curated_nt(build),
             headers={"Content-Type": "application/n-triples"}, timeout=30)  # fmt: skip
     query = find(Project.locate(ROOT), "cq-find-by-label")
@@ -120,13 +122,13 @@ def test_hostile_parameters_stay_values_on_the_server(server: Endpoint, build: B
 
 
 def count_default(endpoint: Endpoint) -> int:
-    from loaders.endpoint import sparql_select, table
+    from loaders.publish.endpoint import sparql_select, table
 
     rows = table(sparql_select(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")).rows
     return int(str(rows[0][0]))
 
 
-def test_enrich_reads_cdm_metadata_into_an_external_graph(server: Endpoint, build: Build) -> None:
+def test_enrich_reads_cdm_metadata_into_an_external_graph(server: Endpoint, build: Dataset) -> None:
     fixture = (ROOT / "tests" / "endpoint" / "cdm-fixture.ttl").read_bytes()
     request("PUT", f"{server.store_url}?default", data=fixture,
             headers={"Content-Type": "text/turtle"}, timeout=30)  # fmt: skip
@@ -182,13 +184,13 @@ def test_migkg_serve_is_read_only_and_stops_cleanly_on_ctrl_c(
     assert not _listening(port)
 
 
-def test_both_stores_serve_the_same_quads(build: Build, project: Project, tmp_path: Path) -> None:
+def test_both_stores_serve_the_same_quads(build: Dataset, project: Project, tmp_path: Path) -> None:
     """`serve --store oxigraph` (the default) reads the graph with Oxigraph; `--store
     rdflib` with rdflib: the server's store holds the same quads either way."""
     import pyoxigraph as ox
 
-    from loaders.endpoint import load_quads, load_store, served_quads
-    from loaders.oxbuild import built_quads
+    from loaders.graph.oxbuild import built_quads
+    from loaders.publish.endpoint import load_quads, load_store, served_quads
 
     fast, reference = tmp_path / "fast", tmp_path / "reference"
     n = load_quads(served_quads(built_quads(project), project), fast)
@@ -361,7 +363,7 @@ def test_an_endpoint_that_is_down_is_named(capsys: pytest.CaptureFixture[str]) -
     reason="no Virtuoso here: set MIGKG_VIRTUOSO_URL to a running Virtuoso "
     "(Debian package virtuoso-opensource), e.g. http://127.0.0.1:8890, to run this",
 )
-def test_stored_queries_on_virtuoso_agree_with_local(build: Build, project: Project) -> None:
+def test_stored_queries_on_virtuoso_agree_with_local(build: Dataset, project: Project) -> None:
     base = os.environ["MIGKG_VIRTUOSO_URL"].rstrip("/")
     endpoint = Endpoint.of(base, f"{base}/sparql", f"{base}/sparql-graph-crud-auth", 60)
     push(endpoint, build, "https://w3id.org/migkg/graph/all", say=lambda _: None)
@@ -375,7 +377,7 @@ def test_stored_queries_on_virtuoso_agree_with_local(build: Build, project: Proj
 
 def test_oxigraph_server_is_installed() -> None:
     """The server comes from PyPI with the package (no system install needed)."""
-    from loaders.endpoint import oxigraph_binary
+    from loaders.publish.endpoint import oxigraph_binary
 
     binary = Path(oxigraph_binary())
     assert binary.exists()

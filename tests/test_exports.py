@@ -18,9 +18,10 @@ import pydot
 import pytest
 from rdflib import BNode, Dataset, Graph
 
-from loaders.build import Build
 from loaders.cli import main
-from loaders.exports import (
+from loaders.graph.dataset import Dataset
+from loaders.project import Project
+from loaders.publish.exports import (
     RDF_FORMATS,
     VIEWS,
     BuiltStore,
@@ -31,19 +32,18 @@ from loaders.exports import (
     view_graph,
     view_triples,
 )
-from loaders.project import Project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
 @pytest.fixture(scope="module")
-def views(build: Build) -> dict[str, Graph]:
+def views(build: Dataset) -> dict[str, Graph]:
     return {view: view_graph(build, view) for view in VIEWS}
 
 
 @pytest.fixture(scope="module")
-def ontology(build: Build) -> Graph:
+def ontology(build: Dataset) -> Graph:
     return build.union(["ontology"])
 
 
@@ -369,7 +369,7 @@ def test_n_triples_are_read_term_by_term_as_rdflib_reads_them() -> None:
     escapes, languages, datatypes and blank nodes Oxigraph writes."""
     import pyoxigraph as ox
 
-    from loaders.exports import Triples
+    from loaders.publish.exports import Triples
 
     turtle = (
         '<http://a> <http://b> "x y \\" \\\\ \\n \\t \\r é \\u0001 \\u007f"@nl-NL , "05"^^'

@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from loaders.build import Build
 from loaders.cli import main
 from loaders.errors import MigkgError
-from loaders.fiche import Fiche, NotAFiche, parse, parse_text
+from loaders.extract.fiche import Fiche, NotAFiche, parse, parse_text
+from loaders.extract.text import normalise
+from loaders.graph.dataset import Dataset
 from loaders.namespaces import ID, MIG, OA, STANCE
-from loaders.text import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRACT = Path(__file__).resolve().parent / "extract"
@@ -165,8 +165,8 @@ NOT_ATTRIBUTABLE = {
 }
 
 
-def test_every_position_the_parser_finds_is_curated_with_the_same_stance(build: Build) -> None:
-    curated = build.view(["instances"])
+def test_every_position_the_parser_finds_is_curated_with_the_same_stance(build: Dataset) -> None:
+    curated = build.union(["instances"])
     cabinet = ID["actor/nl-government"]
     positions: dict[URIRef, tuple[str, list[str]]] = {}
     for node in curated.subjects(MIG.isStatedIn, ID["source/000"]):
@@ -196,8 +196,8 @@ def test_every_position_the_parser_finds_is_curated_with_the_same_stance(build: 
     assert missed == NOT_ATTRIBUTABLE
 
 
-def test_assessments_agree_with_the_curated_ones(build: Build) -> None:
-    curated = build.view(["instances"])
+def test_assessments_agree_with_the_curated_ones(build: Dataset) -> None:
+    curated = build.union(["instances"])
     fiche = parse(SEED)
     names = {"positive": "positive", "negative": "negative", "mixed": "mixed", "none": "not-stated"}
     dimensions = {

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from rdflib import Graph, URIRef
 
-from loaders.build import Build
+from loaders.graph.dataset import Dataset
 from loaders.namespaces import ID, PREFIXES
 from loaders.project import Project
 
@@ -16,7 +16,7 @@ SOURCE = {n: ID[f"source/{n}"] for n in ("000", "001", "002", "003", "004")}
 
 
 @pytest.fixture(scope="module")
-def data(build: Build) -> Graph:
+def data(build: Dataset) -> Graph:
     return build.union(["ontology", "instances"])
 
 

@@ -8,7 +8,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL
 
 from loaders.cli import main
-from loaders.format import not_canonical, rewrite, version_iri
+from loaders.graph.format import not_canonical, rewrite, version_iri
 from loaders.namespaces import ONTOLOGY
 from loaders.project import Project
 

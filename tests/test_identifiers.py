@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders import identifiers as ids
+from loaders.extract import identifiers as ids
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from loaders import identifiers as ids
-from loaders.build import Build
-from loaders.checks import bad_identifiers, duplicate_identifiers, figures_not_numbers
-from loaders.evidence import problems, quotes
+from loaders.extract import identifiers as ids
+from loaders.check.checks import bad_identifiers, duplicate_identifiers, figures_not_numbers
+from loaders.extract.evidence import problems, quotes
+from loaders.graph.dataset import Dataset
 from loaders.namespaces import ID, MIG, OA, QB
 from loaders.project import Project
 
@@ -29,7 +29,7 @@ ENTITY_CLASSES = ["Instrument", "Actor", "Place", "TreatyProvision", "Package", 
 
 
 @pytest.fixture(scope="module")
-def data(build: Build) -> Graph:
+def data(build: Dataset) -> Graph:
     """Ontology plus instances (the ontology is needed for subclass look-ups)."""
     return build.union(["ontology", "instances"])
 
@@ -204,7 +204,7 @@ def test_external_facts_are_marked_and_kept_apart(data: Graph, project: Project)
 
 
 def test_coverage_document_is_current(data: Graph, project: Project) -> None:
-    from loaders.coverage import markdown
+    from loaders.publish.coverage import markdown
 
     path = project.root / "docs" / "coverage.md"
     assert path.read_text(encoding="utf-8") == markdown(data), (
@@ -213,7 +213,7 @@ def test_coverage_document_is_current(data: Graph, project: Project) -> None:
 
 
 def test_locate_names_blank_node_evidence_with_stable_iris(project_copy: Project) -> None:
-    from loaders.evidence import locate_files
+    from loaders.extract.evidence import locate_files
 
     path = project_copy.root / "instances" / "zz-example.ttl"
     path.write_text(
@@ -236,7 +236,7 @@ def test_locate_names_blank_node_evidence_with_stable_iris(project_copy: Project
     text = (
         project_copy.root / "sources" / "000-bnc-fiche-legal-pathways-recommendation.txt"
     ).read_text()
-    from loaders.text import normalise
+    from loaders.extract.text import normalise
 
     assert (
         normalise(text).text[starts[0] :].startswith("Het kabinet heeft een positieve grondhouding")

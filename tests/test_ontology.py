@@ -8,8 +8,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from loaders.build import Build
-from loaders.format import version_iri
+from loaders.graph.dataset import Dataset
+from loaders.graph.format import version_iri
 from loaders.namespaces import CELEX, MIG, ONTOLOGY
 from loaders.project import Project
 
@@ -50,7 +50,7 @@ def words(local: str) -> str:
 
 
 def test_one_file_per_module_each_an_ontology_imported_by_the_top(
-    project: Project, build: Build
+    project: Project, build: Dataset
 ) -> None:
     files = sorted(p.stem for p in (project.root / "ontology").glob("*.ttl"))
     assert files == sorted([*MODULES, "migkg"])

@@ -14,24 +14,23 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 
-from loaders.build import Build
 from loaders.cli import main
 from loaders.errors import MigkgError
-from loaders.oxstore import QUERY_FOLDERS, load
-from loaders.project import Project
-from loaders.query import (
+from loaders.graph.dataset import Dataset
+from loaders.graph.engines import Engine, OxigraphEngine
+from loaders.graph.query import (
     StoredQuery,
     Table,
     bindings,
     find,
     parse,
     render,
-    run_oxigraph,
-    run_rdflib,
+    run,
     stored,
 )
+from loaders.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = Path(__file__).resolve().parent / "queries"
@@ -41,17 +40,19 @@ CHECKS = [q for q in QUERIES if q.is_check]
 
 
 @pytest.fixture(scope="module")
-def store(project: Project) -> ox.Store:
-    return load(project)
+def store(build: Dataset) -> OxigraphEngine:
+    engine = build.engine("oxigraph")
+    assert isinstance(engine, OxigraphEngine)
+    return engine
 
 
 @pytest.fixture(scope="module")
-def rdf(build: Build) -> Graph:
-    return build.union(QUERY_FOLDERS)
+def rdf(build: Dataset) -> Engine:
+    return build.engine("rdflib")
 
 
-def answer(store: ox.Store, query: StoredQuery, *given: str) -> Table:
-    return run_oxigraph(store, query, bindings(query, list(given)))
+def answer(store: Engine, query: StoredQuery, *given: str) -> Table:
+    return run(store, query, bindings(query, list(given)))
 
 
 def rows(table: Table) -> list[dict[str, str]]:
@@ -64,13 +65,17 @@ def test_there_are_at_least_25_competency_questions() -> None:
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
-def test_every_query_states_title_question_and_columns(store: ox.Store, query: StoredQuery) -> None:
+def test_every_query_states_title_question_and_columns(
+    store: OxigraphEngine, query: StoredQuery
+) -> None:
     assert query.title and query.question and query.columns, query.path
     assert answer(store, query).columns == query.columns  # the header says what comes back
 
 
 @pytest.mark.parametrize("query", CQ, ids=lambda q: q.name)
-def test_competency_question_gives_the_expected_rows(store: ox.Store, query: StoredQuery) -> None:
+def test_competency_question_gives_the_expected_rows(
+    store: OxigraphEngine, query: StoredQuery
+) -> None:
     expected = EXPECTED / f"{query.name}.csv"
     assert expected.is_file(), f"no expected rows: write {expected.relative_to(ROOT)}"
     table = answer(store, query)
@@ -80,15 +85,15 @@ def test_competency_question_gives_the_expected_rows(store: ox.Store, query: Sto
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
 def test_rdflib_and_oxigraph_give_the_same_rows(
-    store: ox.Store, rdf: Graph, query: StoredQuery
+    store: OxigraphEngine, rdf: Engine, query: StoredQuery
 ) -> None:
     bound = bindings(query, [])
-    fast = render(run_oxigraph(store, query, bound), "csv", {})
-    assert render(run_rdflib(rdf, query, bound), "csv", {}) == fast
+    fast = render(run(store, query, bound), "csv", {})
+    assert render(run(rdf, query, bound), "csv", {}) == fast
 
 
 @pytest.mark.parametrize("query", CHECKS, ids=lambda q: q.name)
-def test_hygiene_check_finds_nothing(store: ox.Store, query: StoredQuery) -> None:
+def test_hygiene_check_finds_nothing(store: OxigraphEngine, query: StoredQuery) -> None:
     assert answer(store, query).rows == []
 
 
@@ -103,31 +108,31 @@ HOSTILE = ["} ; DROP ALL ; {", '" } ; INSERT DATA { <a> <b> <c> } #', "'; --", '
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-def test_hostile_text_is_a_plain_value(store: ox.Store, rdf: Graph, value: str) -> None:
+def test_hostile_text_is_a_plain_value(store: OxigraphEngine, rdf: Engine, value: str) -> None:
     query = find(Project.locate(ROOT), "cq-find-by-label")
-    before = len(store)
+    before = len(store.store)
     table = answer(store, query, f"text={value}")
     assert table.rows == []  # no label contains it: it was searched for, not run
-    assert len(store) == before
+    assert len(store.store) == before
     # and the value came back as the literal it was bound to, on both engines
-    found = run_rdflib(rdf, query, bindings(query, [f"text={value}"]))
+    found = run(rdf, query, bindings(query, [f"text={value}"]))
     assert found.rows == []
     probe = parse_probe(store, value)
     assert probe == Literal(value)
 
 
-def parse_probe(store: ox.Store, value: str) -> object:
+def parse_probe(store: OxigraphEngine, value: str) -> object:
     """Bind the value to a query that only returns it: it must come back unchanged."""
-    from loaders.oxstore import from_ox, to_ox
+    from loaders.terms import from_ox, to_ox
 
-    solutions = store.query(
+    solutions = store.store.query(
         "SELECT ?text WHERE {}", substitutions={ox.Variable("text"): to_ox(Literal(value))}
     )
     assert isinstance(solutions, ox.QuerySolutions)
     return from_ox(next(iter(solutions))["text"])
 
 
-def test_a_search_finds_what_the_labels_hold(store: ox.Store) -> None:
+def test_a_search_finds_what_the_labels_hold(store: OxigraphEngine) -> None:
     query = find(Project.locate(ROOT), "cq-find-by-label")
     found = {r["thing"] for r in rows(answer(store, query, "text=Frontex"))}
     assert "https://w3id.org/migkg/id/actor/frontex" in found
@@ -140,7 +145,7 @@ def test_hostile_iri_is_refused_before_anything_runs(value: str) -> None:
         bindings(query, [f"article={value}"])
 
 
-def test_iri_parameters_take_paths_prefixed_names_and_full_iris(store: ox.Store) -> None:
+def test_iri_parameters_take_paths_prefixed_names_and_full_iris(store: OxigraphEngine) -> None:
     query = find(Project.locate(ROOT), "cq-instruments-on-article")
     art = "https://w3id.org/migkg/id/tfeu/art-292"
     for given in ("tfeu/art-292", "id:tfeu/art-292", art, f"<{art}>"):
@@ -266,7 +271,7 @@ def test_output_cut_short_by_a_pipe_is_not_a_traceback() -> None:
     assert done.returncode == 0
 
 
-def test_a_triple_two_files_state_is_one_answer(store: ox.Store, rdf: Graph) -> None:
+def test_a_triple_two_files_state_is_one_answer(store: OxigraphEngine, rdf: Engine) -> None:
     """The legal basis of the recommendation is stated in 000 and in 001; with a named
     graph per file Oxigraph's union default graph gave it twice (a bug we had)."""
     text = (
@@ -276,9 +281,7 @@ def test_a_triple_two_files_state_is_one_answer(store: ox.Store, rdf: Graph) -> 
     stated = "mig:hasLegalBasis <https://w3id.org/migkg/id/tfeu/art-292>"
     files = [p for p in ROOT.glob("instances/**/*.ttl") if stated in p.read_text()]
     assert len(files) >= 2  # the premise: more than one file states it
-    solutions = store.query(text)
-    assert isinstance(solutions, ox.QuerySolutions)
-    assert len(list(solutions)) == 1 == len(list(rdf.query(text)))
+    assert len(store.select(text).rows) == 1 == len(rdf.select(text).rows)
 
 
 # --- figures computed by queries, against what the documents state --------------------------
@@ -290,7 +293,7 @@ def source_text(number: str) -> str:
 
 
 def test_fulfilment_rates_reproduce_the_86_and_88_percent_of_the_recommendation(
-    store: ox.Store,
+    store: OxigraphEngine,
 ) -> None:
     found = {
         (r["pledged"], r["resettled"], r["ratePercent"], r["statedPercent"])
@@ -302,7 +305,7 @@ def test_fulfilment_rates_reproduce_the_86_and_88_percent_of_the_recommendation(
     assert "hervestigd (88 % van het toegezegde totaal)" in text
 
 
-def test_dutch_quota_totals_are_computed_and_agree_with_the_letter(store: ox.Store) -> None:
+def test_dutch_quota_totals_are_computed_and_agree_with_the_letter(store: OxigraphEngine) -> None:
     table = rows(answer(store, find(Project.locate(ROOT), "cq-nl-quota")))
     totals = {
         (r["programme"].rsplit("/", 1)[-1], r["measure"].rsplit("/", 1)[-1]): r
@@ -321,7 +324,9 @@ def test_dutch_quota_totals_are_computed_and_agree_with_the_letter(store: ox.Sto
     assert "het quotum van 2.140 hervestigde vluchtelingen" in text
 
 
-def test_dutch_delivery_against_pledges_shows_the_overshoot_from_turkey(store: ox.Store) -> None:
+def test_dutch_delivery_against_pledges_shows_the_overshoot_from_turkey(
+    store: OxigraphEngine,
+) -> None:
     table = rows(answer(store, find(Project.locate(ROOT), "cq-nl-pledges-vs-delivery")))
     turkey = [r for r in table if r["programme"].endswith("eu-turkey-statement-resettlement")]
     delivered = {(r["pledged"], r["delivered"], r["difference"], r["ratePercent"]) for r in turkey}

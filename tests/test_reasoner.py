@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
-from loaders.build import Build
+from loaders.check.reasoner import check_consistency
+from loaders.graph.dataset import Dataset
 from loaders.namespaces import ID, MIG
-from loaders.reasoner import check_consistency
 
 pytestmark = pytest.mark.skipif(
     shutil.which("java") is None, reason="HermiT needs Java (.ci/run installs it)"
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def owl_graph(build: Build) -> Graph:
+def owl_graph(build: Dataset) -> Graph:
     return build.union(["ontology", "instances"])
 
 

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from rdflib import URIRef
 from rdflib.namespace import PROV, RDF
 
-from loaders.build import Build
 from loaders.cli import main
 from loaders.errors import InputError
+from loaders.extract.refs import THRESHOLD, accuracy, extract, extract_file
+from loaders.graph.dataset import Dataset
 from loaders.namespaces import GRAPH, ID, MIG
 from loaders.project import Project
-from loaders.refs import THRESHOLD, accuracy, extract, extract_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,7 +130,7 @@ def test_no_text_crashes_the_extractor(text: str) -> None:
 # --- the extracted graph in the build --------------------------------------------------------
 
 
-def test_the_build_holds_the_extracted_citations_marked_as_extracted(build: Build) -> None:
+def test_the_build_holds_the_extracted_citations_marked_as_extracted(build: Dataset) -> None:
     graphs = dict(build.graphs())
     citations = graphs[GRAPH["extracted/citations"]]
     assert (
@@ -151,9 +151,9 @@ def test_the_build_holds_the_extracted_citations_marked_as_extracted(build: Buil
             assert described, target
 
 
-def test_the_fiche_graph_agrees_with_the_curated_general_data(build: Build) -> None:
+def test_the_fiche_graph_agrees_with_the_curated_general_data(build: Dataset) -> None:
     fiches = dict(build.graphs())[GRAPH["extracted/fiches"]]
-    curated = build.view(["instances"])
+    curated = build.union(["instances"])
     extracted = set(fiches.triples((ID["source/000"], None, None)))
     assert extracted, "the seed fiche's general data is extracted"
     for triple in extracted:

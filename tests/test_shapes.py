@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Namespace, URIRef
 
-from loaders import shacl_sparql
-from loaders.build import Build
+from loaders.check import shacl_sparql
+from loaders.check.validate import _pyshacl
+from loaders.graph.dataset import Dataset
 from loaders.namespaces import MIGS, SH
-from loaders.validate import _pyshacl
 
 HERE = Path(__file__).resolve().parent / "shapes"
 CASES = HERE / "cases"
@@ -22,12 +22,12 @@ CONSTRAINTS = {SH.path, SH.sparql, SH["or"], SH["not"], SH["in"], SH["class"]}
 
 
 @pytest.fixture(scope="module")
-def shapes(build: Build) -> Graph:
+def shapes(build: Dataset) -> Graph:
     return build.union(["shapes"])
 
 
 @pytest.fixture(scope="module")
-def ontology(build: Build) -> Graph:
+def ontology(build: Dataset) -> Graph:
     return build.union(["ontology"])
 
 

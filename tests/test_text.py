@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.text import QuoteNotFound, line_of, load_source, locate, normalise
+from loaders.extract.text import QuoteNotFound, line_of, load_source, locate, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +87,7 @@ def test_prefix_with_edge_spaces_picks_the_right_occurrence() -> None:
 
 
 def test_footnotes_are_set_apart_from_the_body_text() -> None:
-    from loaders.text import blank_out, footnote_blocks, split_block
+    from loaders.extract.text import blank_out, footnote_blocks, split_block
 
     raw = next((ROOT / "sources").glob("000-*.txt")).read_text(encoding="utf-8")
     blocks = footnote_blocks(raw)

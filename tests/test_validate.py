@@ -12,17 +12,17 @@ from hypothesis import strategies as st
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from loaders import shacl_sparql
-from loaders.build import Build
+from loaders.check import shacl_sparql
+from loaders.check.shacl_sparql import RawResult
+from loaders.check.validate import Report, as_json, as_text, as_turtle, run
 from loaders.cli import main
+from loaders.graph.dataset import Dataset
 from loaders.namespaces import SH
 from loaders.project import Project
-from loaders.shacl_sparql import RawResult
-from loaders.validate import Report, as_json, as_text, as_turtle, run
 
 
 @pytest.fixture(scope="module")
-def report(build: Build) -> Report:
+def report(build: Dataset) -> Report:
     return run(build)
 
 
@@ -169,7 +169,7 @@ def test_both_engines_give_the_same_report_on_the_real_graph(
     assert len(slow["results"]) > 40  # the notes on gaps: a real comparison, not of nothing
 
 
-def test_validating_a_store_loaded_from_n_triples_gives_the_same_results(build: Build) -> None:
+def test_validating_a_store_loaded_from_n_triples_gives_the_same_results(build: Dataset) -> None:
     """The large-graph path (no rdflib graph in between) agrees with the usual one."""
     data = build.union(["ontology", "instances", "extracted"])
     shapes = build.union(["shapes"])
@@ -180,7 +180,7 @@ def test_validating_a_store_loaded_from_n_triples_gives_the_same_results(build: 
     assert usual == direct and len(usual) > 40
 
 
-def test_a_file_read_in_blocks_gives_the_same_store(build: Build, tmp_path: Path) -> None:
+def test_a_file_read_in_blocks_gives_the_same_store(build: Dataset, tmp_path: Path) -> None:
     """The benchmark's path: N-Triples from a file, a block at a time (small blocks here,
     so that many lines and literals meet a block's end), datatypes kept as written."""
     text = build.union(["ontology", "instances", "extracted"]).serialize(format="nt")
@@ -256,7 +256,7 @@ def test_triples_about_several_subjects_are_joined_subject_by_subject() -> None:
         assert shacl_sparql._star_joins(kept) == kept
 
 
-def test_validating_a_store_leaves_it_as_it_was(build: Build) -> None:
+def test_validating_a_store_leaves_it_as_it_was(build: Dataset) -> None:
     """The node sets are kept in a named graph while validation runs, and removed."""
     text = build.union(["ontology", "instances"]).serialize(format="nt")
     store = shacl_sparql.store_from_ntriples(text)

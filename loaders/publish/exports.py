@@ -18,25 +18,23 @@ networkx graph, in which
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from html import escape
 from pathlib import Path
 
 import networkx as nx
-import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Dataset as RdflibDataset
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .build import Build
-from .errors import MigkgError
-from .namespaces import GRAPH, MIG, OA, PREFIXES, bind_all
-from .oxstore import from_ox
-from .project import Project
+from loaders.errors import MigkgError
+from loaders.graph.dataset import Dataset
+from loaders.graph.engines import Engine, QueryError
+from loaders.namespaces import GRAPH, MIG, OA, PREFIXES, bind_all
+from loaders.project import Project
 
 VIEWS = ("instruments", "positions", "actors", "full")
 GRAPH_FORMATS = ("graphml", "gexf", "cytoscape", "dot", "html")
@@ -87,8 +85,8 @@ def check(view: str, fmt: str) -> None:
         raise MigkgError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
-VIEW_FOLDERS = ("ontology", "instances", "extracted")
-FULL_FOLDERS = ("instances", "extracted")
+FULL_SCOPES = ("instances", "extracted")
+"""The full view: the graph without the ontology's own axioms."""
 
 
 def view_text(project: Project, view: str) -> tuple[Path, str]:
@@ -99,75 +97,23 @@ def view_text(project: Project, view: str) -> tuple[Path, str]:
         raise MigkgError(f"{path}: cannot read the view: {exc}") from exc
 
 
-def view_graph(build: Build, view: str) -> Graph:
-    """The view as RDF, made by rdflib (the reference path)."""
+def union_triples(dataset: Dataset, scopes: tuple[str, ...]) -> Triples:
+    """Every triple of the scopes' graphs, as built."""
+    distinct = {q.triple for q in dataset.quads_in(scopes)}
+    term = dataset.term
+    return Triples((term(t.subject), term(t.predicate), term(t.object)) for t in distinct)
+
+
+def view_triples(dataset: Dataset, engine: Engine, view: str) -> Triples:
+    """The view: its CONSTRUCT on the engine (the full view from the dataset)."""
     check(view, "ttl")
     if view == "full":
-        return build.union(list(FULL_FOLDERS))
-    path, text = view_text(build.project, view)
-    try:
-        constructed = build.union(list(VIEW_FOLDERS)).query(text).graph
-    except Exception as exc:  # pyparsing's ParseException and friends
-        raise MigkgError(f"{path}: the view does not parse: {exc}") from exc
-    assert constructed is not None
-    return bind_all(constructed)
-
-
-class BuiltStore:
-    """The built dataset: its quads as parsed, and in an in-memory Oxigraph store for the
-    views' CONSTRUCTs. (The store keeps literals in canonical form: "05"^^xsd:integer
-    comes back as "5", xsd:nonNegativeInteger as xsd:integer. The full view is therefore
-    taken from the quads as parsed; a test holds every view equal to rdflib's.)"""
-
-    def __init__(self, project: Project, quads: list[ox.Quad]) -> None:
-        self.project = project
-        self.quads = quads
-        self.store = ox.Store()
-        self.store.bulk_extend(quads)
-        self.names = sorted(self.store.named_graphs(), key=str)
-        self._terms: dict[object, Node] = {}
-
-    def graphs(self, folders: tuple[str, ...]) -> list[ox.NamedNode | ox.BlankNode]:
-        wanted = tuple(f"{f}/" for f in folders)
-        return [n for n in self.names if self.project.path_of_graph(n.value).startswith(wanted)]
-
-    def term(self, t: object) -> Node:
-        found = self._terms.get(t)
-        if found is None:
-            found = self._terms[t] = from_ox(t)
-        return found
-
-    def construct(self, text: str, folders: tuple[str, ...]) -> Triples:
-        """A CONSTRUCT over the union of the folders' graphs, as indexed rdflib terms."""
-        result = self.store.query(text, default_graph=self.graphs(folders))  # type: ignore[arg-type]
-        assert isinstance(result, ox.QueryTriples)
-        return Triples.constructed(result)
-
-    def union(self, folders: tuple[str, ...]) -> Triples:
-        """Every triple of the folders' graphs, as parsed."""
-        names = set(self.graphs(folders))
-        distinct = {q.triple for q in self.quads if q.graph_name in names}
-        term = self.term
-        return Triples((term(t.subject), term(t.predicate), term(t.object)) for t in distinct)
-
-
-def open_dataset(project: Project) -> BuiltStore:
-    """The dataset of the last build if no input changed since, else built now."""
-    from .oxbuild import built_quads
-
-    return BuiltStore(project, built_quads(project))
-
-
-def view_triples(dataset: BuiltStore, view: str) -> Triples:
-    """The view, made on Oxigraph."""
-    check(view, "ttl")
-    if view == "full":
-        return dataset.union(FULL_FOLDERS)
+        return union_triples(dataset, FULL_SCOPES)
     path, text = view_text(dataset.project, view)
     try:
-        return dataset.construct(text, VIEW_FOLDERS)
-    except SyntaxError as exc:
-        raise MigkgError(f"{path}: the view does not parse: {exc}") from exc
+        return Triples.from_ntriples(engine.construct(text).splitlines())
+    except QueryError as exc:
+        raise MigkgError(f"{path}: {exc.message}") from exc
 
 
 # --- projection --------------------------------------------------------------------------------
@@ -267,15 +213,6 @@ class Triples:
                     yield term(s), term(p), term(o.rstrip()[:-2])
 
         return cls(triples(), distinct=False)
-
-    @classmethod
-    def constructed(cls, result: ox.QueryTriples) -> Triples:
-        """A CONSTRUCT's triples, written by Oxigraph to a temporary file and read back a
-        line at a time (the text of a large view is never held whole)."""
-        with tempfile.TemporaryFile() as out:
-            result.serialize(out, format=ox.RdfFormat.N_TRIPLES)
-            out.seek(0)
-            return cls.from_ntriples(io.TextIOWrapper(out, encoding="utf-8"))
 
     def sorted(self, skip: Collection[Node] = ()) -> Iterator[Triple]:
         """Every triple (but those of the subjects to skip), ordered by subject, predicate
@@ -453,17 +390,11 @@ def _colours(g: nx.MultiDiGraph) -> dict[str, tuple[int, int, int]]:
 # --- writers -------------------------------------------------------------------------------
 
 
-def render(project: Project, view: str, fmt: str, lang: str = "en", store: str = "oxigraph") -> str:
-    """The view in the format: made on Oxigraph, or with ``store="rdflib"`` by rdflib."""
+def render(dataset: Dataset, engine: Engine, view: str, fmt: str, lang: str = "en") -> str:
+    """The view in the format, made on the engine."""
     check(view, fmt)
-    if store == "rdflib":
-        from .build import load
-
-        build = load(project)
-        return render_view(view_graph(build, view), view, fmt, lang, build.view(["ontology"]))
-    dataset = open_dataset(project)
-    ontology = dataset.union(("ontology",))
-    return render_view(view_triples(dataset, view), view, fmt, lang, ontology)
+    ontology = union_triples(dataset, ("ontology",))
+    return render_view(view_triples(dataset, engine, view), view, fmt, lang, ontology)
 
 
 def render_view(
@@ -492,11 +423,11 @@ def render_view(
 
 def _rdf(graph: Graph, view: str, fmt: str) -> str:
     if fmt == "ttl":
-        from .turtle import canonical_turtle
+        from loaders.graph.turtle import canonical_turtle
 
         return canonical_turtle(graph)
     if fmt == "trig":
-        dataset = Dataset()
+        dataset = RdflibDataset()
         bind_all(dataset)
         named = dataset.graph(GRAPH[f"view/{view}"])
         for triple in graph:

@@ -3,7 +3,7 @@
 A fact carries ``mig:hasEvidence`` → ``mig:Evidence`` → ``oa:hasTarget`` → an
 ``oa:SpecificResource`` with ``oa:hasSource`` (the source document) and an
 ``oa:TextQuoteSelector`` (``oa:exact``). ``migkg locate`` finds each quote in the
-normalised text of its document (``loaders.text``) and writes the
+normalised text of its document (``loaders.extract.text``) and writes the
 ``oa:TextPositionSelector`` (``oa:start``, ``oa:end``) beside it, plus ``oa:prefix``
 and ``oa:suffix`` where the quote occurs more than once. ``problems`` lists every quote
 that is not found, or whose recorded position is not where it is.
@@ -19,12 +19,19 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from .build import parse_turtle, write_atomically
-from .errors import MigkgError
-from .namespaces import MIG, OA
-from .project import Project
-from .text import Normalised, QuoteNotFound, Span, load_source, locate, normalise_quote
-from .turtle import canonical_turtle
+from loaders.errors import MigkgError
+from loaders.extract.text import (
+    Normalised,
+    QuoteNotFound,
+    Span,
+    load_source,
+    locate,
+    normalise_quote,
+)
+from loaders.files import write_atomically
+from loaders.graph.turtle import canonical_turtle, parse_turtle
+from loaders.namespaces import MIG, OA
+from loaders.project import Project
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD and are never printed.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import socket
@@ -31,19 +30,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Dataset as RdflibDataset
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
-from rdflib.term import Node
 
-from .build import Build
-from .errors import MigkgError
-from .namespaces import GRAPH, MIG, bind_all
-from .query import StoredQuery, Table
+from loaders.errors import MigkgError
+from loaders.graph.dataset import GRAPH_SCOPES, Dataset, scope_of
+from loaders.graph.engines import RemoteEngine
+from loaders.graph.query import StoredQuery
+from loaders.namespaces import GRAPH, MIG, bind_all
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-    from .project import Project
 
 TIMEOUT = 30.0
 RETRIES = 3
@@ -130,125 +129,17 @@ def request(method: str, url: str, data: bytes | None = None, headers: dict[str,
     raise AssertionError("unreachable")
 
 
-def sparql_select(endpoint: Endpoint, text: str) -> dict[str, object]:
-    body = urllib.parse.urlencode({"query": text}).encode()
-    raw = request(
-        "POST",
-        endpoint.query_url,
-        data=body,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/sparql-results+json",
-        },
-        timeout=endpoint.timeout,
-        retries=RETRIES,
-    )
-    try:
-        result = json.loads(raw)
-        assert isinstance(result, dict) and "results" in result and "head" in result
-    except (ValueError, AssertionError):
-        raise EndpointError(
-            f"{endpoint.query_url}: the answer is not SPARQL JSON results: {raw[:120]!r}"
-        ) from None
-    return result
-
-
-def _term(cell: dict[str, str]) -> Node:
-    kind = cell.get("type")
-    if kind == "uri":
-        return URIRef(cell["value"])
-    if kind == "bnode":
-        from rdflib import BNode
-
-        return BNode(cell["value"])
-    if "xml:lang" in cell:
-        return Literal(cell["value"], lang=cell["xml:lang"])
-    datatype = cell.get("datatype")
-    if datatype and datatype != str(XSD.string):
-        return Literal(cell["value"], datatype=URIRef(datatype))
-    return Literal(cell["value"])
-
-
-def table(result: dict[str, object]) -> Table:
-    head = result["head"]
-    assert isinstance(head, dict)
-    columns = [str(v) for v in head.get("vars", [])]
-    body = result["results"]
-    assert isinstance(body, dict)
-    rows = [[_term(b[c]) if c in b else None for c in columns] for b in body.get("bindings", [])]
-    return Table(columns, rows)
-
-
-def with_values(query: StoredQuery, bound: dict[str, Node]) -> str:
-    """The query with its parameters as a VALUES block of RDF terms (checked by
-    query.term, written with rdflib's escaping) at the start of its outer pattern:
-    there is no other way to bind over the SPARQL protocol."""
-    if not bound:
-        return query.text
-    names = sorted(bound)
-    values = (
-        "VALUES ("
-        + " ".join(f"?{n}" for n in names)
-        + ") { ("
-        + " ".join(bound[n].n3() for n in names)
-        + ") }"
-    )
-    match = re.search(r"\bWHERE\s*\{", query.text, re.I)
-    if match is None:
-        raise MigkgError(f"{query.path}: cannot find the query's WHERE to bind its parameters")
-    return query.text[: match.end()] + " " + values + query.text[match.end() :]
-
-
-def run_remote(endpoint: Endpoint, query: StoredQuery, bound: dict[str, Node]) -> Table:
-    """A stored query on a remote endpoint, through SPARQLWrapper."""
-    from SPARQLWrapper import GET, JSON, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
-    client = SPARQLWrapper(endpoint.query_url)
-    client.setMethod(GET)  # the protocol's query operation via GET: every server has it
-    client.setReturnFormat(JSON)
-    client.setTimeout(int(endpoint.timeout))
-    user = os.environ.get("MIGKG_ENDPOINT_USER")
-    if user:
-        client.setCredentials(user, os.environ.get("MIGKG_ENDPOINT_PASSWORD", ""))
-    client.setQuery(with_values(query, bound))
-    # SPARQLWrapper guesses the kind of query from its text and is misled by IRIs with '#'
-    # (mig:...#Position) into sending it as an update: stored queries are all SELECT
-    client.queryType = "SELECT"
-    last: Exception | None = None
-    for attempt in range(RETRIES + 1):
-        try:
-            result = client.queryAndConvert()
-            if not isinstance(result, dict) or "results" not in result:
-                raise EndpointError(f"{endpoint.query_url}: the answer is not SPARQL JSON results")
-            return table(result)
-        except EndpointError:
-            raise
-        except urllib.error.HTTPError as exc:
-            if exc.code in (401, 403):
-                raise EndpointError(
-                    f"{endpoint.query_url}: {exc.code}: the endpoint refused the credentials "
-                    "(set MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD)"
-                ) from None
-            last = exc
-            if exc.code < 500:
-                break
-        except (SPARQLWrapperException, urllib.error.URLError, OSError, ValueError) as exc:
-            last = exc
-        time.sleep(0.2 * 2**attempt)
-    raise EndpointError(f"{endpoint.query_url}: the query failed: {last}")
+def engine(endpoint: Endpoint) -> RemoteEngine:
+    return RemoteEngine(endpoint.query_url, timeout=endpoint.timeout)
 
 
 # --- push ------------------------------------------------------------------------------------
 
 
-def graphs_to_push(build: Build, graph: str | None) -> Iterator[tuple[URIRef, Graph]]:
-    """One named graph per input file of the ontology and instances (and the extracted
-    graphs), or everything in one graph."""
-    wanted = ("ontology/", "instances/", "extracted/")
-    chosen = [
-        (iri, g) for iri, g in build.graphs() if build.project.path_of_graph(iri).startswith(wanted)
-    ]
+def graphs_to_push(dataset: Dataset, graph: str | None) -> Iterator[tuple[URIRef, Graph]]:
+    """One named graph per input file of the graph's scopes (and the extracted graphs), or
+    everything in one graph."""
+    chosen = [(iri, g) for iri, g in dataset.graphs() if scope_of(str(iri)) in GRAPH_SCOPES]
     if graph is None:
         yield from chosen
         return
@@ -260,17 +151,17 @@ def graphs_to_push(build: Build, graph: str | None) -> Iterator[tuple[URIRef, Gr
 
 def count(endpoint: Endpoint, graph: URIRef) -> int:
     text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph.n3()} {{ ?s ?p ?o }} }}"
-    result = table(sparql_select(endpoint, text))
+    result = engine(endpoint).select(text)
     if not result.rows or result.rows[0][0] is None:
         raise EndpointError(f"{endpoint.query_url}: no count for {graph}")
     return int(str(result.rows[0][0]))
 
 
-def push(endpoint: Endpoint, build: Build, graph: str | None = None,
+def push(endpoint: Endpoint, dataset: Dataset, graph: str | None = None,
          say: Callable[[str], None] = print) -> dict[str, int]:  # fmt: skip
     """Replace each graph on the server (one PUT each), then check its triple count."""
     done: dict[str, int] = {}
-    for iri, g in graphs_to_push(build, graph):
+    for iri, g in graphs_to_push(dataset, graph):
         body = g.serialize(format="nt", encoding="utf-8")
         url = endpoint.store_url + "?" + urllib.parse.urlencode({"graph": str(iri)})
         request("PUT", url, data=body, headers={"Content-Type": "application/n-triples"},
@@ -310,20 +201,20 @@ SELECT ?celex ?work ?date ?inForce ?basis ?title ?relation ?other WHERE {
 EXTERNAL = GRAPH["external/cellar"]
 
 
-def enrich(endpoint: Endpoint, build: Build, batch: int = 40) -> Dataset:
+def enrich(endpoint: Endpoint, dataset: Dataset, batch: int = 40) -> RdflibDataset:
     """CDM metadata of every act in the graph with a CELEX number, in the named graph
     graph/external/cellar, with the endpoint and the time it was read."""
-    data = build.view(["instances"])
+    data = dataset.union(["instances"])
     acts: dict[str, URIRef] = {}
     for subject, celex in data.subject_objects(MIG.hasCelexNumber):
         if isinstance(subject, URIRef) and re.fullmatch(
             r"[1-9CE]\d{4}[A-Z]{1,2}\d{1,4}", str(celex)
         ):
             acts[str(celex)] = subject
-    dataset = Dataset()
-    bind_all(dataset)
-    dataset.bind("cdm", CDM)
-    out = dataset.graph(EXTERNAL)
+    external = RdflibDataset()
+    bind_all(external)
+    external.bind("cdm", CDM)
+    out = external.graph(EXTERNAL)
     cdm = {name: URIRef(CDM + name) for name in (
         "work_date_document", "resource_legal_in-force", "resource_legal_based_on_resource_legal",
         "expression_title",
@@ -332,7 +223,7 @@ def enrich(endpoint: Endpoint, build: Build, batch: int = 40) -> Dataset:
     for i in range(0, len(numbers), batch):
         chunk = numbers[i : i + batch]
         text = ENRICH % (" ".join(Literal(c).n3() for c in chunk), ENGLISH)
-        for row in table(sparql_select(endpoint, text)).rows:
+        for row in engine(endpoint).select(text).rows:
             number, work, *values = row
             date, in_force, basis, title, relation, other = values
             act = acts[str(number)]
@@ -354,7 +245,7 @@ def enrich(endpoint: Endpoint, build: Build, batch: int = 40) -> Dataset:
     out.add((EXTERNAL, PROV.wasDerivedFrom, URIRef(endpoint.query_url)))
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     out.add((EXTERNAL, PROV.generatedAtTime, Literal(now, datatype=XSD.dateTime)))
-    return dataset
+    return external
 
 
 # --- serve -----------------------------------------------------------------------------------
@@ -381,21 +272,6 @@ def oxigraph_binary() -> str:
     return found
 
 
-def load_store(build: Build, location: Path) -> int:
-    """The build (ontology, instances, extracted) into an on-disk Oxigraph store: every
-    triple in the default graph (a set) and each file's triples in its named graph."""
-    import pyoxigraph as ox
-
-    from .oxstore import to_ox
-
-    quads = [
-        ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(str(iri)))  # type: ignore[arg-type]
-        for iri, g in graphs_to_push(build, None)
-        for s, p, o in g
-    ]
-    return load_quads(quads, location)
-
-
 def load_quads(quads: list[ox.Quad], location: Path) -> int:
     """Quads into a new on-disk Oxigraph store at ``location`` (replacing what is there),
     each also in the default graph; the number of quads stored."""
@@ -413,19 +289,6 @@ def load_quads(quads: list[ox.Quad], location: Path) -> int:
     n = len(store)
     del store
     return n
-
-
-def served_quads(quads: list[ox.Quad], project: Project) -> list[ox.Quad]:
-    """The quads of the graphs ``serve`` and ``push`` publish (as graphs_to_push)."""
-    import pyoxigraph as ox
-
-    wanted = ("ontology/", "instances/", "extracted/")
-    return [
-        q
-        for q in quads
-        if isinstance(q.graph_name, ox.NamedNode)
-        and project.path_of_graph(q.graph_name.value).startswith(wanted)
-    ]
 
 
 def start(location: Path, host: str, port: int, read_only: bool = True) -> subprocess.Popen[bytes]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from .namespaces import CELEX, ID
+from loaders.namespaces import CELEX, ID
 
 
 class IdentifierError(ValueError):

@@ -17,8 +17,8 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF
 
-from .errors import MigkgError
-from .namespaces import QB
+from loaders.errors import MigkgError
+from loaders.namespaces import QB
 
 _PUNNED_METACLASSES = {QB.DimensionProperty, QB.MeasureProperty, QB.AttributeProperty}
 """Data Cube types of our properties: punning that owlready2 warns about and that

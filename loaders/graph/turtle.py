@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF
+from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.plugins.serializers.longturtle import LongTurtleSerializer
 from rdflib.term import Node
 
-from .namespaces import bind_all
+from loaders.errors import InputError
+from loaders.namespaces import bind_all
 
 
 class CanonicalTurtleSerializer(LongTurtleSerializer):
@@ -95,3 +98,25 @@ def canonical_turtle(graph: Graph) -> str:
     serializer = CanonicalTurtleSerializer(copy)  # type: ignore[no-untyped-call]
     serializer.serialize(stream, encoding="utf-8")
     return stream.getvalue().decode("utf-8")
+
+
+def parse_turtle(path: Path, display: str | None = None) -> Graph:
+    """Parse one Turtle file; any problem becomes an ``InputError`` naming file and line."""
+    name = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(name, f"cannot read file: {exc.strerror}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(name, f"not UTF-8 text (byte {exc.start})", line) from exc
+    graph = Graph(bind_namespaces="none")
+    try:
+        graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+    except BadSyntax as exc:
+        raise InputError(name, f"Turtle syntax error: {exc._why}", exc.lines + 1) from exc
+    except Exception as exc:  # rdflib raises plain exceptions for some bad input
+        raise InputError(name, f"cannot parse as Turtle: {exc}") from exc
+    return graph

@@ -30,10 +30,10 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from .errors import InputError
-from .identifiers import commission_number
-from .namespaces import ID
-from .text import Normalised, normalise
+from loaders.errors import InputError
+from loaders.extract.identifiers import commission_number
+from loaders.extract.text import Normalised, normalise
+from loaders.namespaces import ID
 
 
 @dataclass(frozen=True)
@@ -355,7 +355,7 @@ THRESHOLD = 0.95
 def accuracy(project: object) -> tuple[str, bool]:
     """A markdown table of precision and recall per kind over the hand-labelled sources,
     and whether both reach the threshold overall."""
-    from .project import Project
+    from loaders.project import Project
 
     assert isinstance(project, Project)
     gold: list[tuple[int, str, str]] = []

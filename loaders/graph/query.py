@@ -27,16 +27,17 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDFS, SKOS, XSD
+from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from .errors import MigkgError
-from .namespaces import ID, PREFIXES
-from .project import Project
+from loaders.errors import MigkgError
+from loaders.graph.engines import Engine, QueryError, Table
+from loaders.namespaces import ID, PREFIXES
+from loaders.project import Project
+from loaders.terms import curie
 
 KINDS = ("iri", "string", "integer", "decimal", "date", "lang")
 FORMATS = ("table", "csv", "json", "md")
-STORES = ("oxigraph", "rdflib")
 
 _PARAM = re.compile(
     r"^param\s+(?P<name>[A-Za-z_]\w*)\s*\((?P<kind>\w+)(?P<required>\s*,\s*required)?\)\s*:"
@@ -233,115 +234,50 @@ def bindings(query: StoredQuery, given: Sequence[str], lang: str | None = None) 
 # --- running ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Table:
-    columns: list[str]
-    rows: list[list[Node | None]]
-
-
-def run_oxigraph(store: object, query: StoredQuery, bound: dict[str, Node]) -> Table:
-    import pyoxigraph as ox
-
-    from .oxstore import from_ox, to_ox
-
-    assert isinstance(store, ox.Store)
+def run(engine: Engine, query: StoredQuery, bound: dict[str, Node]) -> Table:
+    """A stored query on an engine; a refusal names the query's file."""
     try:
-        result = store.query(
-            query.text,
-            substitutions={ox.Variable(k): to_ox(v) for k, v in bound.items()},
-        )
-    except SyntaxError as exc:
-        raise MigkgError(f"{query.path}: the query does not parse: {exc}") from exc
-    except OSError as exc:
-        raise MigkgError(f"{query.path}: the query failed: {exc}") from exc
-    if not isinstance(result, ox.QuerySolutions):
-        raise MigkgError(f"{query.path}: only SELECT queries can be stored here")
-    columns = [v.value for v in result.variables]
-    terms: dict[object, Node] = {}  # a term repeated over rows is converted once
-
-    def term(value: object) -> Node | None:
-        if value is None:
-            return None
-        found = terms.get(value)
-        if found is None:
-            found = terms[value] = from_ox(value)
-        return found
-
-    rows = [[term(value) for value in solution] for solution in result]
-    return Table(columns, rows)
-
-
-def run_rdflib(graph: object, query: StoredQuery, bound: dict[str, Node]) -> Table:
-    from pyparsing import ParseException
-    from rdflib import Graph
-
-    assert isinstance(graph, Graph)
-    try:
-        result = graph.query(query.text, initBindings=bound)  # type: ignore[arg-type]
-    except ParseException as exc:
-        raise MigkgError(f"{query.path}: the query does not parse: {exc}") from exc
-    if result.type != "SELECT" or result.vars is None:
-        raise MigkgError(f"{query.path}: only SELECT queries can be stored here")
-    columns = [str(v) for v in result.vars]
-    rows = [list(row) for row in result]  # type: ignore[arg-type]
-    return Table(columns, rows)  # type: ignore[arg-type]
-
-
-def open_store(project: Project, store: str) -> object:
-    if store == "oxigraph":
-        from .oxstore import load
-
-        return load(project)
-    if store == "rdflib":
-        from .build import load as build
-        from .oxstore import QUERY_FOLDERS
-
-        return build(project).union(QUERY_FOLDERS)
-    raise MigkgError(f"unknown store {store!r}: choose one of {', '.join(STORES)}")
+        return engine.select(query.text, bound)
+    except QueryError as exc:
+        raise QueryError(f"{query.path}: {exc.message}") from exc
 
 
 # --- output ----------------------------------------------------------------------------------
 
 
-def labels(store: object, iris: set[URIRef], lang: str) -> dict[URIRef, str]:
-    """A label for each IRI: rdfs:label or skos:prefLabel in ``lang``, else nl/en, else any."""
+LABELS = """SELECT ?node ?label WHERE {
+  VALUES ?node { %s }
+  { ?node <http://www.w3.org/2000/01/rdf-schema#label> ?label }
+  UNION { ?node <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }
+}"""
+
+
+def labels(engine: Engine, iris: set[URIRef], lang: str) -> dict[URIRef, str]:
+    """A label for each IRI: rdfs:label or skos:prefLabel in ``lang``, else en/nl, else any.
+    One query on the engine (the IRIs come from its results, written as terms)."""
+    if not iris:
+        return {}
     preference = [lang, "en", "nl", "", None]
 
     def rank(lit: Literal) -> int:
         tag = lit.language or ""
         return preference.index(tag) if tag in preference else len(preference)
 
-    found: dict[URIRef, str] = {}
-    for iri in iris:
-        names = [lbl for lbl in _objects(store, iri) if isinstance(lbl, Literal)]
-        if names:
-            found[iri] = str(min(names, key=lambda n: (rank(n), str(n))))
-    return found
-
-
-def _objects(store: object, iri: URIRef) -> list[Node]:
-    import pyoxigraph as ox
-
-    from .oxstore import from_ox
-
-    out: list[Node] = []
-    for prop in (RDFS.label, SKOS.prefLabel):
-        if isinstance(store, ox.Store):
-            quads = store.quads_for_pattern(ox.NamedNode(str(iri)), ox.NamedNode(str(prop)), None)
-            out.extend(from_ox(q.object) for q in quads)
-        else:
-            out.extend(store.objects(iri, prop))  # type: ignore[attr-defined]
-    return out
+    found: dict[URIRef, Literal] = {}
+    ordered = sorted(iris)
+    for i in range(0, len(ordered), 500):
+        values = " ".join(iri.n3() for iri in ordered[i : i + 500])
+        for node, label in engine.select(LABELS % values).rows:
+            if not isinstance(node, URIRef) or not isinstance(label, Literal):
+                continue
+            best = found.get(node)
+            if best is None or (rank(label), str(label)) < (rank(best), str(best)):
+                found[node] = label
+    return {iri: str(label) for iri, label in found.items()}
 
 
 def short(iri: URIRef) -> str:
-    text = str(iri)
-    best = ""
-    name = text
-    for prefix, ns in [("id", ID), *PREFIXES.items()]:
-        if text.startswith(str(ns)) and len(str(ns)) > len(best):
-            best, name = str(ns), f"{prefix}:{text[len(str(ns)) :]}"
-    return name
+    return curie(str(iri))
 
 
 def cell(value: Node | None, names: dict[URIRef, str]) -> str:

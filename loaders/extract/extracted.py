@@ -18,11 +18,11 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from .fiche import Fiche, NotAFiche, parse
-from .identifiers import commission_number
-from .namespaces import CELEX, GRAPH, ID, MIG, bind_all
-from .project import Project
-from .refs import Reference, extract_file
+from loaders.extract.fiche import Fiche, NotAFiche, parse
+from loaders.extract.identifiers import commission_number
+from loaders.extract.refs import Reference, extract_file
+from loaders.namespaces import CELEX, GRAPH, ID, MIG, bind_all
+from loaders.project import Project
 
 EXTRACTOR = ID["activity/migkg-extract"]
 TREATY_NAMES = {
@@ -236,7 +236,7 @@ ASSESSMENT_STANCES = {
 def fiche_graph(fiche: Fiche, doc: URIRef | None = None, resolver: Resolver | None = None) -> Graph:
     """The fiche as a source document, what it assesses with its identifiers and general
     data, its formal assessments and its candidate positions, each with its sentence."""
-    from .namespaces import DIMENSION, OA, STANCE
+    from loaders.namespaces import DIMENSION, OA, STANCE
 
     graph = bind_all(Graph(bind_namespaces="none"))
     resolver = resolver or Resolver(Graph())

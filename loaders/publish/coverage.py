@@ -13,7 +13,7 @@ from collections import defaultdict
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from .namespaces import MIG, OA
+from loaders.namespaces import MIG, OA
 
 HEADER = """# Coverage: what each source document contributed
 

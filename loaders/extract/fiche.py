@@ -23,10 +23,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .errors import InputError
-from .identifiers import IdentifierError, commission_number
-from .refs import _CELEX_IN_URL, _COMMISSION, _EURLEX, _parts, _treaty_slug, read_text
-from .text import Normalised, blank_out, footnote_blocks, normalise, split_block
+from loaders.errors import InputError
+from loaders.extract.identifiers import IdentifierError, commission_number
+from loaders.extract.refs import (
+    _CELEX_IN_URL,
+    _COMMISSION,
+    _EURLEX,
+    _parts,
+    _treaty_slug,
+    read_text,
+)
+from loaders.extract.text import Normalised, blank_out, footnote_blocks, normalise, split_block
 
 SECTIONS = {
     "1": "Algemene gegevens",

@@ -17,8 +17,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from .build import Build
-from .namespaces import MIG, PREFIXES, SH
+from loaders.graph.dataset import Dataset
+from loaders.namespaces import MIG, PREFIXES, SH
 
 KINDS = {
     OWL.Class: "class",
@@ -94,7 +94,7 @@ def _message(shapes: Graph, shape: URIRef) -> str:
     return str(shapes.value(shape, SH.message) or shapes.value(shape, RDFS.label) or "")
 
 
-def modules(build: Build) -> list[Module]:
+def modules(build: Dataset) -> list[Module]:
     ontology = build.union(["ontology"])
     shapes = build.union(["shapes"])
     out = []
@@ -247,7 +247,7 @@ def render_all(mods: list[Module]) -> dict[str, str]:
 # --- the model diagram -------------------------------------------------------------------------
 
 
-def mermaid(build: Build) -> str:
+def mermaid(build: Dataset) -> str:
     """A Mermaid class diagram: our classes that object properties connect, with those
     properties (domain to range) and the subclass links among the classes shown."""
     ontology = build.union(["ontology"])
@@ -299,5 +299,5 @@ open `dist/docs/index.html`.
 """
 
 
-def model_doc(build: Build) -> str:
+def model_doc(build: Dataset) -> str:
     return MODEL_DOC.format(diagram=mermaid(build))

@@ -21,10 +21,10 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
-from .build import Build
-from .errors import MigkgError
-from .namespaces import SH, bind_all
-from .shacl_sparql import RawResult
+from loaders.check.shacl_sparql import RawResult
+from loaders.errors import MigkgError
+from loaders.graph.dataset import GRAPH_SCOPES, Dataset
+from loaders.namespaces import SH, bind_all
 
 SEVERITY_ORDER = {"Violation": 3, "Warning": 2, "Info": 1}
 
@@ -76,7 +76,7 @@ class PreparedQueryGraph(Graph):
         return super().query(query_object, *args, **kwargs)
 
 
-def check_shapes(shapes: Graph, ontology: Graph, build: Build) -> None:
+def check_shapes(shapes: Graph, ontology: Graph, build: Dataset) -> None:
     """A shape that targets a class the ontology lacks is a mistake in the shapes."""
     for shape, cls in shapes.subject_objects(SH.targetClass):
         if isinstance(cls, URIRef) and (cls, RDF.type, OWL.Class) not in ontology:
@@ -87,11 +87,8 @@ def check_shapes(shapes: Graph, ontology: Graph, build: Build) -> None:
             )
 
 
-def _files_of(build: Build, node: object) -> list[str]:
-    files = set()
-    for *_, graph in build.dataset.quads((node, None, None, None)):  # type: ignore[arg-type]
-        files.add(build.project.path_of_graph(str(graph)))
-    return sorted(files)
+def _files_of(build: Dataset, node: Node) -> list[str]:
+    return build.files_of(node)
 
 
 def _label(graph: Graph, node: Node | None) -> str:
@@ -135,7 +132,7 @@ def path_text(graph: Graph, path: Node) -> str:
     return str(path)
 
 
-def run(build: Build, engine: str = "sparql") -> Report:
+def run(build: Dataset, engine: str = "sparql") -> Report:
     """Validate the ontology and instance data of a build with the shapes of shapes/.
 
     ``sparql`` (the default) compiles the shapes to SPARQL and runs them on Oxigraph
@@ -148,18 +145,19 @@ def run(build: Build, engine: str = "sparql") -> Report:
     shapes = build.union(["shapes"])
     if not len(shapes):
         raise MigkgError("shapes/: no shapes to validate with")
-    check_shapes(shapes, build.view(["ontology"]), build)
-    data: Graph = build.view(["ontology", "instances", "extracted"])
+    check_shapes(shapes, build.union(["ontology"]), build)
     if engine == "sparql":
-        from . import shacl_sparql
+        from loaders.check import shacl_sparql
 
         try:
-            raw = shacl_sparql.validate(data, shapes)
+            plan = list(shacl_sparql.queries(shapes))  # compile first: Unsupported before work
+            store = shacl_sparql.store_of_quads(build.quads_in(GRAPH_SCOPES))
+            raw = shacl_sparql.validate_store(store, shapes, plan)
         except shacl_sparql.Unsupported as why:
             print(f"note: validating with pySHACL: {why}", file=sys.stderr)
             engine = "pyshacl"
+    data = build.union(GRAPH_SCOPES, into=PreparedQueryGraph())
     if engine == "pyshacl":
-        data = build.union(["ontology", "instances", "extracted"], into=PreparedQueryGraph())
         raw = _pyshacl(data, shapes)
     graph = report_graph(raw, shapes)
     results = [
@@ -280,6 +278,6 @@ def as_json(report: Report) -> str:
 
 
 def as_turtle(report: Report) -> str:
-    from .turtle import canonical_turtle
+    from loaders.graph.turtle import canonical_turtle
 
     return canonical_turtle(report.graph)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from . import identifiers as ids
-from .namespaces import MIG, QB
+from loaders.extract import identifiers as ids
+from loaders.namespaces import MIG, QB
 
 CANONICAL: dict[URIRef, Callable[[str], str]] = {
     MIG.hasComNumber: lambda v: ids.commission_number(v).canonical,

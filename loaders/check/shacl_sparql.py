@@ -35,8 +35,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from . import oxstore
-from .namespaces import SH
+from loaders import terms
+from loaders.namespaces import SH
 
 WELL_TYPED = "urn:migkg:fn:wellTyped"
 KEPT_AS = "urn:migkg:dt:"
@@ -150,17 +150,17 @@ def _kept(datatype: str) -> bool:
 
 
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """As oxstore.to_ox, with datatypes the store would not keep stored under KEPT_AS."""
+    """As terms.to_ox, with datatypes the store would not keep stored under KEPT_AS."""
     datatype = str(term.datatype) if isinstance(term, Literal) and term.datatype else ""
     if datatype and not _kept(datatype):
         return ox.Literal(str(term), datatype=ox.NamedNode(KEPT_AS + datatype))
-    return oxstore.to_ox(term)
+    return terms.to_ox(term)
 
 
 def from_ox(term: object) -> Node:
     if isinstance(term, ox.Literal) and term.datatype.value.startswith(KEPT_AS):
         return Literal(term.value, datatype=URIRef(term.datatype.value.removeprefix(KEPT_AS)))
-    return oxstore.from_ox(term)
+    return terms.from_ox(term)
 
 
 def store_of(graph: Graph) -> ox.Store:
@@ -738,6 +738,24 @@ def validate(data: Graph, shapes: Graph) -> list[RawResult]:
     """Every top-level validation result of the shapes on the data."""
     plan = list(queries(shapes))  # compile first: Unsupported before any work
     return validate_store(store_of(data), shapes, plan)
+
+
+def store_of_quads(quads: list[ox.Quad]) -> ox.Store:
+    """The quads' triples (a set) as the default graph of a store, with the datatypes it
+    would not keep stored under KEPT_AS (as store_of does)."""
+
+    def kept(
+        term: ox.NamedNode | ox.BlankNode | ox.Literal,
+    ) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(term, ox.Literal) and not term.language and not _kept(term.datatype.value):
+            return ox.Literal(term.value, datatype=ox.NamedNode(KEPT_AS + term.datatype.value))
+        return term
+
+    store = ox.Store()
+    store.bulk_extend(
+        {ox.Quad(q.subject, q.predicate, kept(q.object)): None for q in quads}  # type: ignore[arg-type]
+    )
+    return store
 
 
 def store_from_ntriples(text: str) -> ox.Store:

@@ -12,10 +12,10 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF
 
-from .build import parse_turtle, write_atomically
-from .namespaces import BASE
-from .project import Project
-from .turtle import canonical_turtle
+from loaders.files import write_atomically
+from loaders.graph.turtle import canonical_turtle, parse_turtle
+from loaders.namespaces import BASE
+from loaders.project import Project
 
 _DEF = BASE + "def"
 

@@ -1,0 +1,193 @@
+"""``migkg build``: the one reader of the Turtle files and the one runner of the extractors.
+
+Every Turtle file under ontology/, instances/ and shapes/ becomes a named graph of its own
+(``https://w3id.org/migkg/graph/<relative path>``), so every triple knows the file it came
+from; the extractors add theirs (``graph/extracted/…``). Oxigraph parses and writes: the
+quads are kept as parsed (a Store would rewrite literals), blank nodes are named from the
+file and their order in it, and the quads are sorted, so the same inputs give the same
+bytes. The result is written to dist/ (graph.nq, which every other command reads, and
+graph.trig and graph.ttl for people and tools), with dist/build.json recording a digest of
+the inputs: while no input changes, the build is reused as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from loaders.errors import InputError
+from loaders.files import write_atomically
+from loaders.namespaces import PREFIXES
+from loaders.project import Project
+from loaders.terms import OxTerm, curie, to_ox
+
+OUTPUTS = ("graph.nq", "graph.trig", "graph.ttl")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def syntax_error(name: str, exc: SyntaxError) -> InputError:
+    """Oxigraph's parse error as an InputError naming the file and line."""
+    text = str(exc)
+    found = re.search(r"\bat (?:line )?(\d+)[:,]", text) or re.search(r"line (\d+)", text)
+    line = int(found.group(1)) if found else getattr(exc, "lineno", None)
+    return InputError(name, f"Turtle syntax error: {text}", line)
+
+
+def stable_blank_nodes(quads: Iterable[ox.Quad | ox.Triple], prefix: str) -> Iterator[ox.Quad]:
+    """The quads with each blank node named by ``prefix`` and its order of appearance (a
+    parser names them at random), so that the same input gives the same names."""
+    names: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def stable(term: OxTerm) -> OxTerm:
+        if isinstance(term, ox.BlankNode):
+            return names.setdefault(term, ox.BlankNode(f"{prefix}b{len(names)}"))
+        return term
+
+    for q in quads:
+        graph = q.graph_name if isinstance(q, ox.Quad) else ox.DefaultGraph()
+        yield ox.Quad(stable(q.subject), q.predicate, stable(q.object), graph)  # type: ignore[arg-type]
+
+
+def parse_file(project: Project, path: Path, index: int) -> list[ox.Quad]:
+    """One Turtle file as quads in its named graph; a problem names the file and line."""
+    name = project.relative(path)
+    graph = ox.NamedNode(str(project.graph_iri(path)))
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except OSError as exc:
+        raise InputError(name, f"cannot read file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(name, f"not UTF-8 text (byte {exc.start})", line) from exc
+    quads: dict[ox.Quad, None] = {}
+    try:
+        triples = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+        for q in stable_blank_nodes(triples, f"f{index}"):
+            quads[ox.Quad(q.subject, q.predicate, q.object, graph)] = None
+    except SyntaxError as exc:
+        raise syntax_error(name, exc) from exc
+    return list(quads)
+
+
+def read_inputs(project: Project, extract: bool = True) -> list[ox.Quad]:
+    """Every input file, then (with ``extract``) what the extractors find in the sources,
+    in the order of the dist/ files."""
+    quads: list[ox.Quad] = []
+    for index, path in enumerate(project.input_files()):
+        quads.extend(parse_file(project, path, index))
+    if extract and (project.root / "sources").is_dir():
+        from loaders.extract.extracted import extracted
+        from loaders.graph.dataset import Dataset
+
+        curated = Dataset(project, quads).union(["ontology", "instances"])
+        for iri, graph in extracted(project, curated).items():
+            name = ox.NamedNode(str(iri))
+            quads.extend(
+                {
+                    ox.Quad(to_ox(s), to_ox(p), to_ox(o), name): None  # type: ignore[arg-type]
+                    for s, p, o in graph
+                }
+            )
+    return in_order(quads)
+
+
+def in_order(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """Quads by graph, then subject, then the whole quad: the order of dist/ files."""
+    return sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q)))
+
+
+def texts(quads: list[ox.Quad]) -> dict[str, bytes]:
+    """dist/graph.nq and graph.trig (named graphs) and graph.ttl (their union), sorted."""
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    union = sorted(
+        {ox.Triple(q.subject, q.predicate, q.object) for q in quads},
+        key=lambda t: (str(t.subject), str(t)),
+    )
+    return {
+        "graph.nq": ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"",
+        "graph.trig": ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes) or b"",
+        "graph.ttl": ox.serialize(union, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b"",
+    }
+
+
+def counts(quads: Iterable[ox.Quad]) -> tuple[list[tuple[str, int]], int]:
+    """Instances per asserted class in the union (prefixed class name, count), sorted by
+    name, and the number of triples in the union."""
+    union = {(q.subject, q.predicate, q.object) for q in quads}
+    per_class: Counter[str] = Counter()
+    for _, p, o in union:
+        if p == RDF_TYPE and isinstance(o, ox.NamedNode):
+            per_class[curie(o.value)] += 1
+    return sorted(per_class.items()), len(union)
+
+
+def format_rows(rows: list[tuple[str, int]], triples: int) -> str:
+    width = max((len(name) for name, _ in rows), default=5)
+    lines = [f"{name:<{width}}  {count:>6}" for name, count in rows]
+    lines.append(f"{'triples':<{width}}  {triples:>6}")
+    return "\n".join(lines)
+
+
+def inputs_digest(project: Project) -> str:
+    """A SHA-256 over everything a build reads: the Turtle files, the source texts (the
+    extractors read them) and the package's own code (it decides what a build makes)."""
+    files = [*project.input_files(), *sorted((project.root / "sources").glob("*.txt"))]
+    package = Path(__file__).resolve().parent.parent
+    files += sorted(package.rglob("*.py"))
+    digest = hashlib.sha256()
+    for path in files:
+        name = project.relative(path) if path.is_relative_to(project.root) else path.name
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def up_to_date(project: Project, digest: str) -> bool:
+    """Did the last build read exactly these inputs, and are its outputs still there?"""
+    try:
+        record = json.loads((project.dist / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    outputs = [project.dist / name for name in record.get("outputs", [])]
+    return (
+        record.get("inputs") == digest
+        and set(record.get("outputs", [])) == set(OUTPUTS)
+        and all(p.is_file() for p in outputs)
+    )
+
+
+def write(project: Project, quads: list[ox.Quad], digest: str) -> list[Path]:
+    """The outputs under dist/ and dist/build.json naming the inputs' digest, all written
+    atomically (a failed build leaves the last one as it was)."""
+    outputs: dict[Path, str | bytes] = {
+        project.dist / name: text for name, text in texts(quads).items()
+    }
+    record = {"inputs": digest, "outputs": list(OUTPUTS)}
+    outputs[project.dist / "build.json"] = json.dumps(record, indent=1) + "\n"
+    write_atomically(outputs)
+    return [project.dist / name for name in OUTPUTS]
+
+
+def build(project: Project, force: bool = False) -> tuple[list[ox.Quad], list[Path]]:
+    """The dataset's quads, built and written now (``[]`` written when dist/ was up to
+    date and not ``force``d: then the quads are read from dist/graph.nq)."""
+    digest = inputs_digest(project)
+    if not force and up_to_date(project, digest):
+        return read_built(project), []
+    quads = read_inputs(project)
+    return quads, write(project, quads, digest)
+
+
+def read_built(project: Project) -> list[ox.Quad]:
+    """The quads of dist/graph.nq, as written by ``write``."""
+    path = project.dist / "graph.nq"
+    try:
+        return list(ox.parse(path=path, format=ox.RdfFormat.N_QUADS))
+    except (OSError, SyntaxError) as exc:
+        raise InputError(project.relative(path), f"cannot read the built dataset: {exc}") from exc

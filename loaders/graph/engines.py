@@ -1,0 +1,323 @@
+"""The engine seam: one small typed interface to every SPARQL engine the tool runs on.
+
+* :class:`OxigraphEngine`: embedded Oxigraph (pyoxigraph), the default at run time;
+* :class:`RdflibEngine`: rdflib's SPARQL engine, the reference the tests compare with;
+* :class:`RemoteEngine`: any SPARQL 1.1 endpoint over the protocol (Oxigraph server,
+  Virtuoso, Jena Fuseki, QLever, GraphDB, Neptune), through SPARQLWrapper.
+
+The CLI picks one engine per run (``--engine`` or ``--endpoint``) and every command goes
+through it. Parameters are bound as RDF terms, never pasted into the query text: Oxigraph
+takes them as substitutions, rdflib as ``initBindings``, and a remote endpoint, which the
+protocol gives no other way, as a ``VALUES`` block of checked terms (:func:`with_values`).
+
+Results are rdflib terms (a :class:`Table` for SELECT); a CONSTRUCT gives N-Triples text
+written by Oxigraph's serialiser, one triple a line, whatever the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from loaders.errors import MigkgError
+from loaders.terms import from_ox, to_ox
+
+Bindings = Mapping[str, Node]
+
+
+@dataclass
+class Table:
+    """The rows of a SELECT: a value or None (unbound) per column."""
+
+    columns: list[str]
+    rows: list[list[Node | None]]
+
+
+class QueryError(MigkgError):
+    """The engine refused or failed the query; the message names the engine and why."""
+
+
+class Engine(Protocol):
+    """What every engine does. ``update`` raises where the engine is read-only."""
+
+    name: str
+
+    def select(self, query: str, bindings: Bindings | None = None) -> Table: ...
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool: ...
+
+    def construct(self, query: str, bindings: Bindings | None = None) -> str: ...
+
+    def update(self, update: str) -> None: ...
+
+
+def canonical_ntriples(data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> str:
+    """RDF text as N-Triples written by Oxigraph, one triple a line, sorted and distinct."""
+    triples = {t.triple if isinstance(t, ox.Quad) else t for t in ox.parse(data, format=fmt)}
+    return "".join(sorted(f"{t} .\n" for t in triples))
+
+
+class OxigraphEngine:
+    """Embedded Oxigraph on an in-memory store (the built dataset's default graph is the
+    union of the graph's scopes)."""
+
+    name = "oxigraph"
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def _run(self, query: str, bindings: Bindings | None) -> object:
+        try:
+            return self.store.query(
+                query, substitutions={ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+            )
+        except SyntaxError as exc:
+            raise QueryError(f"oxigraph: the query does not parse: {exc}") from exc
+        except OSError as exc:
+            raise QueryError(f"oxigraph: the query failed: {exc}") from exc
+
+    def select(self, query: str, bindings: Bindings | None = None) -> Table:
+        result = self._run(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("oxigraph: not a SELECT query")
+        columns = [v.value for v in result.variables]
+        terms: dict[object, Node] = {}  # a term repeated over rows is converted once
+
+        def term(value: object) -> Node | None:
+            if value is None:
+                return None
+            found = terms.get(value)
+            if found is None:
+                found = terms[value] = from_ox(value)
+            return found
+
+        return Table(columns, [[term(v) for v in solution] for solution in result])
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
+        result = self._run(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError("oxigraph: not an ASK query")
+        return bool(result)
+
+    def construct(self, query: str, bindings: Bindings | None = None) -> str:
+        result = self._run(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("oxigraph: not a CONSTRUCT or DESCRIBE query")
+        data = result.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+        return canonical_ntriples(data)
+
+    def update(self, update: str) -> None:
+        try:
+            self.store.update(update)
+        except SyntaxError as exc:
+            raise QueryError(f"oxigraph: the update does not parse: {exc}") from exc
+
+
+class RdflibEngine:
+    """rdflib's SPARQL engine on a Graph: the reference."""
+
+    name = "rdflib"
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def _run(self, query: str, bindings: Bindings | None) -> object:
+        from pyparsing import ParseException
+
+        try:
+            return self.graph.query(query, initBindings=dict(bindings or {}))  # type: ignore[arg-type]
+        except ParseException as exc:
+            raise QueryError(f"rdflib: the query does not parse: {exc}") from exc
+        except Exception as exc:  # rdflib raises plain exceptions for queries it cannot run
+            raise QueryError(f"rdflib: the query failed: {exc}") from exc
+
+    def select(self, query: str, bindings: Bindings | None = None) -> Table:
+        result = self._run(query, bindings)
+        if getattr(result, "type", None) != "SELECT" or result.vars is None:  # type: ignore[attr-defined]
+            raise QueryError("rdflib: not a SELECT query")
+        columns = [str(v) for v in result.vars]  # type: ignore[attr-defined]
+        return Table(columns, [list(row) for row in result])  # type: ignore[attr-defined]
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
+        result = self._run(query, bindings)
+        if getattr(result, "type", None) != "ASK":
+            raise QueryError("rdflib: not an ASK query")
+        return bool(result.askAnswer)  # type: ignore[attr-defined]
+
+    def construct(self, query: str, bindings: Bindings | None = None) -> str:
+        result = self._run(query, bindings)
+        graph = getattr(result, "graph", None)
+        if getattr(result, "type", None) not in ("CONSTRUCT", "DESCRIBE") or graph is None:
+            raise QueryError("rdflib: not a CONSTRUCT or DESCRIBE query")
+        return canonical_ntriples(graph.serialize(format="nt", encoding="utf-8"))
+
+    def update(self, update: str) -> None:
+        try:
+            self.graph.update(update)
+        except Exception as exc:
+            raise QueryError(f"rdflib: the update failed: {exc}") from exc
+
+
+# --- remote --------------------------------------------------------------------------------
+
+
+def with_values(query: str, bindings: Bindings | None) -> str:
+    """The query with its parameters as a VALUES block of RDF terms (checked by the caller,
+    written with rdflib's escaping) at the start of its outer pattern: the protocol has no
+    other way to bind them."""
+    if not bindings:
+        return query
+    names = sorted(bindings)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise MigkgError(f"{name!r} is not a variable name")
+    values = (
+        "VALUES ("
+        + " ".join(f"?{n}" for n in names)
+        + ") { ("
+        + " ".join(bindings[n].n3() for n in names)
+        + ") }"
+    )
+    match = re.search(r"\bWHERE\s*\{", query, re.I)
+    if match is None:
+        raise MigkgError("cannot find the query's WHERE to bind its parameters")
+    return query[: match.end()] + " " + values + query[match.end() :]
+
+
+def term_of(cell: Mapping[str, str]) -> Node:
+    """A term of the SPARQL 1.1 Query Results JSON Format."""
+    from rdflib import BNode
+
+    kind = cell.get("type")
+    if kind == "uri":
+        return URIRef(cell["value"])
+    if kind == "bnode":
+        return BNode(cell["value"])
+    if kind not in ("literal", "typed-literal"):
+        raise ValueError(f"unknown term type {kind!r}")
+    if "xml:lang" in cell:
+        return Literal(cell["value"], lang=cell["xml:lang"])
+    datatype = cell.get("datatype")
+    if datatype and datatype != str(XSD.string):
+        return Literal(cell["value"], datatype=URIRef(datatype))
+    return Literal(cell["value"])
+
+
+def table_of(result: object, where: str) -> Table:
+    """A Table from SPARQL JSON results; anything else is a QueryError naming ``where``."""
+    try:
+        assert isinstance(result, dict)
+        columns = [str(v) for v in result["head"].get("vars", [])]
+        rows = [
+            [term_of(b[c]) if c in b else None for c in columns]
+            for b in result["results"].get("bindings", [])
+        ]
+    except (AssertionError, KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise QueryError(f"{where}: the answer is not SPARQL JSON results ({exc})") from None
+    return Table(columns, rows)
+
+
+class RemoteEngine:
+    """A SPARQL 1.1 endpoint. ``default_graph`` is sent as ``default-graph-uri`` (the graph
+    ``migkg push`` writes the union to) when given; credentials come from the environment
+    (MIGKG_ENDPOINT_USER, MIGKG_ENDPOINT_PASSWORD); every request has a deadline."""
+
+    name = "remote"
+
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None = None,
+        default_graph: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.query_url = query_url
+        self.update_url = update_url
+        self.default_graph = default_graph
+        self.timeout = timeout
+
+    def _client(self, url: str, kind: str) -> object:
+        import os
+
+        from SPARQLWrapper import JSON, POST, SPARQLWrapper
+
+        client = SPARQLWrapper(url)
+        client.setMethod(POST)
+        client.setReturnFormat(JSON)
+        client.setTimeout(max(1, round(self.timeout)))
+        if self.default_graph and kind != "UPDATE":
+            client.addDefaultGraph(self.default_graph)
+        user = os.environ.get("MIGKG_ENDPOINT_USER")
+        if user:
+            client.setCredentials(user, os.environ.get("MIGKG_ENDPOINT_PASSWORD", ""))
+            client.setHTTPAuth("DIGEST" if os.environ.get("MIGKG_ENDPOINT_DIGEST") else "BASIC")
+        # SPARQLWrapper guesses the kind of query from its text and is misled by IRIs with
+        # '#' (mig:...#Position) into sending a SELECT as an update: say it
+        client.queryType = kind
+        return client
+
+    def _send(self, query: str, kind: str, fmt: str | None = None) -> object:
+        import socket
+        import urllib.error
+
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        url = self.update_url if kind == "UPDATE" else self.query_url
+        if url is None:
+            raise QueryError(f"{self.query_url}: no update endpoint: the store is read-only here")
+        client = self._client(url, kind)
+        client.setQuery(query)  # type: ignore[attr-defined]
+        if kind == "UPDATE":
+            client.isSparqlUpdateRequest = lambda: True  # type: ignore[attr-defined]
+        if fmt is not None:
+            client.setReturnFormat(fmt)  # type: ignore[attr-defined]
+        try:
+            response = client.query()  # type: ignore[attr-defined]
+            return response.convert() if fmt is None else response.response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:300].decode("utf-8", "replace").strip()
+            if exc.code == 401:
+                why = (
+                    "refused the credentials (set MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD)"
+                )
+            elif exc.code == 403:
+                why = "refused: the store is read-only, or these credentials may not write"
+            else:
+                why = f"{exc.code} {exc.reason}: {detail}"
+            raise QueryError(f"{url}: {why}") from None
+        except SPARQLWrapperException as exc:
+            raise QueryError(f"{url}: refused the query: {str(exc).strip()[:400]}") from None
+        except TimeoutError:
+            raise QueryError(f"{url}: no answer within {self.timeout:g} s") from None
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError | socket.timeout):
+                raise QueryError(f"{url}: no answer within {self.timeout:g} s") from None
+            raise QueryError(f"{url}: cannot connect: {exc.reason}") from None
+        except (OSError, ValueError) as exc:
+            raise QueryError(f"{url}: the request failed: {exc}") from None
+
+    def select(self, query: str, bindings: Bindings | None = None) -> Table:
+        return table_of(self._send(with_values(query, bindings), "SELECT"), self.query_url)
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
+        result = self._send(with_values(query, bindings), "ASK")
+        if not isinstance(result, dict) or not isinstance(result.get("boolean"), bool):
+            raise QueryError(f"{self.query_url}: the answer is not a SPARQL boolean result")
+        return bool(result["boolean"])
+
+    def construct(self, query: str, bindings: Bindings | None = None) -> str:
+        data = self._send(with_values(query, bindings), "CONSTRUCT", fmt="turtle")
+        try:
+            return canonical_ntriples(bytes(data), ox.RdfFormat.TURTLE)  # type: ignore[call-overload]
+        except (SyntaxError, TypeError) as exc:
+            raise QueryError(f"{self.query_url}: the answer is not Turtle: {exc}") from None
+
+    def update(self, update: str) -> None:
+        self._send(update, "UPDATE")

@@ -1,0 +1,60 @@
+"""RDF terms between rdflib and pyoxigraph, and their short names (CURIEs).
+
+rdflib terms are the currency of the package (query results, the rdflib engine, the
+checks); pyoxigraph terms are what the built dataset and the Oxigraph engine hold. The
+conversions live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from loaders.errors import MigkgError
+from loaders.namespaces import ID, PREFIXES
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def to_ox(term: Node) -> OxTerm:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise MigkgError(f"cannot use {term!r} as an RDF term")
+
+
+def from_ox(term: object) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise MigkgError(f"unexpected term {term!r} from the store")
+
+
+_NAMESPACES = sorted(
+    [("id", str(ID)), *((p, str(ns)) for p, ns in PREFIXES.items())],
+    key=lambda pair: -len(pair[1]),
+)
+
+
+def curie(iri: str) -> str:
+    """``prefix:local`` with the project's longest matching prefix, else the IRI itself."""
+    for prefix, ns in _NAMESPACES:
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri
