@@ -29,6 +29,7 @@ import org.apache.jena.query.QueryFactory;
 import org.apache.jena.query.QueryParseException;
 import org.apache.jena.query.ResultSetFormatter;
 import org.apache.jena.query.Syntax;
+import org.apache.jena.rdf.model.Model;
 import org.apache.jena.riot.Lang;
 import org.apache.jena.riot.RDFDataMgr;
 import org.apache.jena.riot.RDFParser;
@@ -120,8 +121,9 @@ public class JenaEndpoint {
                 ResultSetFormatter.outputAsJSON(out, qe.execAsk());
                 type = "application/sparql-results+json";
             } else {
-                RDFDataMgr.writeTriples(out, query.isConstructType()
-                        ? qe.execConstructTriples() : qe.execDescribeTriples());
+                // a graph, not execConstructTriples(): that iterator repeats duplicate triples
+                Model graph = query.isConstructType() ? qe.execConstruct() : qe.execDescribe();
+                RDFDataMgr.write(out, graph, Lang.NTRIPLES);
                 type = "application/n-triples";
             }
         } catch (QueryCancelledException e) {
