@@ -15,7 +15,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from loaders.cli import main
 from loaders.graph.build import build as run_build
 from loaders.graph.build import counts, format_rows
-from loaders.graph.dataset import Dataset
+from loaders.graph.dataset import GRAPH_SCOPES, Dataset, scope_of
 from loaders.graph.turtle import parse_turtle
 from loaders.namespaces import BASE, GRAPH, MIG
 from loaders.project import Project
@@ -33,15 +33,18 @@ def test_every_input_file_is_a_named_graph(build: Dataset, project: Project) -> 
     # one graph per input file, and the graphs of what the loaders extract from sources/
     assert iris == {str(GRAPH[project.relative(f)]) for f in files} | extracted
     # a triple knows the file it came from
-    where = {str(g) for *_, g in build.dataset.quads((MIG.Regulation, RDFS.subClassOf, None, None))}
+    where = {str(iri) for iri, g in build.graphs() if (MIG.Regulation, RDFS.subClassOf, None) in g}
     assert where == {str(GRAPH["ontology/instruments.ttl"])}
-    where = {str(g) for *_, g in build.dataset.quads((MIG.Regulation, SKOS.closeMatch, None, None))}
+    where = {str(iri) for iri, g in build.graphs() if (MIG.Regulation, SKOS.closeMatch, None) in g}
     assert where == {str(GRAPH["ontology/alignments.ttl"])}
 
 
 def test_union_has_every_triple_of_every_file(build: Dataset) -> None:
-    total = {t for _, g in build.graphs() for t in g}
+    """The graph is the union of the files of its scopes; the shapes stay apart."""
+    total = {t for iri, g in build.graphs() if scope_of(str(iri)) in GRAPH_SCOPES for t in g}
     assert len(build.union()) == len(total) > 1500
+    shapes = {t for iri, g in build.graphs() if scope_of(str(iri)) == "shapes" for t in g}
+    assert len(build.union(["shapes"])) == len(shapes) > 100
 
 
 def test_counts_per_class(graph: Graph, build: Dataset) -> None:
