@@ -106,8 +106,8 @@ def synthetic_lines(size: int, seed: int = 7) -> Iterator[str]:
         add(f'{q} <{OA}exact> "{text}" .')
         add(f"{p} {RDF_TYPE} <{OA}TextPositionSelector> .")
         start = rnd.randrange(100000)
-        add(f'{p} <{OA}start> "{start}"^^<{XSD}nonNegativeInteger> .')
-        add(f'{p} <{OA}end> "{start + len(text)}"^^<{XSD}nonNegativeInteger> .')
+        add(f'{p} <{OA}start> "{start}"^^<{XSD}integer> .')
+        add(f'{p} <{OA}end> "{start + len(text)}"^^<{XSD}integer> .')
 
     for i, inst in enumerate(instruments):
         year = 2000 + i % 25

@@ -152,8 +152,8 @@ def record(graph: Graph, texts: dict[URIRef, Normalised], display: str) -> None:
         position = URIRef(str(q.target).removesuffix("-target") + "-position")
         graph.add((q.target, OA.hasSelector, position))
         graph.add((position, RDF.type, OA.TextPositionSelector))
-        graph.add((position, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-        graph.add((position, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+        graph.add((position, OA.start, Literal(span.start, datatype=XSD.integer)))
+        graph.add((position, OA.end, Literal(span.end, datatype=XSD.integer)))
 
 
 def evidence_iri(fact: URIRef, source: URIRef, exact: str) -> URIRef:
