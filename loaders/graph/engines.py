@@ -258,9 +258,6 @@ class RemoteEngine:
         if user:
             client.setCredentials(user, os.environ.get("MIGKG_ENDPOINT_PASSWORD", ""))
             client.setHTTPAuth("DIGEST" if os.environ.get("MIGKG_ENDPOINT_DIGEST") else "BASIC")
-        # SPARQLWrapper guesses the kind of query from its text and is misled by IRIs with
-        # '#' (mig:...#Position) into sending a SELECT as an update: say it
-        client.queryType = kind
         return client
 
     def _send(self, query: str, kind: str, fmt: str | None = None) -> object:
@@ -274,6 +271,9 @@ class RemoteEngine:
             raise QueryError(f"{self.query_url}: no update endpoint: the store is read-only here")
         client = self._client(url, kind)
         client.setQuery(query)  # type: ignore[attr-defined]
+        # SPARQLWrapper guesses the kind of query from its text (setQuery) and is misled by
+        # comments and IRIs with '#' into sending a SELECT as an update: say it, after
+        client.queryType = kind  # type: ignore[attr-defined]
         if kind == "UPDATE":
             client.isSparqlUpdateRequest = lambda: True  # type: ignore[attr-defined]
         if fmt is not None:

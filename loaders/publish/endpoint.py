@@ -261,6 +261,13 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def oxigraph_binary() -> str:
     import shutil
     import sys
