@@ -35,11 +35,16 @@ def ontology(build: Dataset) -> Graph:
     return build.union(["ontology"])
 
 
+def copy_project(dest: Path) -> Project:
+    """A copy of the repository's data folders in ``dest``."""
+    for name in ("ontology", "instances", "shapes", "queries", "sources"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, dest / name)
+    shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    return Project.locate(dest)
+
+
 @pytest.fixture()
 def project_copy(tmp_path: Path) -> Project:
     """A throw-away copy of the repository's data folders, safe to break."""
-    for name in ("ontology", "instances", "shapes", "queries", "sources"):
-        if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    return Project.locate(tmp_path)
+    return copy_project(tmp_path)
