@@ -316,7 +316,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _endpoint(args: argparse.Namespace) -> Endpoint:
     from loaders.publish.endpoint import Endpoint
 
-    return Endpoint.of(args.endpoint, args.query_url, args.store_url, args.timeout)
+    return Endpoint.of(
+        args.endpoint,
+        args.query_url,
+        args.store_url,
+        args.timeout,
+        getattr(args, "update_url", None),
+    )
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -382,14 +388,11 @@ def engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--graph",
         metavar="IRI",
-        default=PUSHED_GRAPH,
+        default="https://w3id.org/migkg/graph/all",
         help="with --endpoint: the graph to query as the default graph (default: the union "
         "graph migkg push writes; '' for the server's own default graph)",
     )
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (remote)")
-
-
-PUSHED_GRAPH = "https://w3id.org/migkg/graph/all"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -530,6 +533,7 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--endpoint", required=True, metavar="URL", help="the server's base URL")
         cmd.add_argument("--query-url", help="its SPARQL query URL (default ENDPOINT/query)")
         cmd.add_argument("--store-url", help="its Graph Store URL (default ENDPOINT/store)")
+        cmd.add_argument("--update-url", help="its SPARQL update URL (default ENDPOINT/update)")
         cmd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait per request")
         if name == "push":
             cmd.add_argument("--graph", help="push everything into this one graph IRI")

@@ -7,6 +7,9 @@ conversions live here and nowhere else.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
@@ -44,6 +47,34 @@ def from_ox(term: object) -> Node:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise MigkgError(f"unexpected term {term!r} from the store")
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def canonical_literal(term: OxTerm) -> OxTerm:
+    """A literal of a numeric or boolean XSD type in its canonical form (XSD 1.1: "86" for
+    the decimal 86, "true" for 1); other terms as they are. Two engines may write the same
+    value differently (Oxigraph "86", rdflib "86.0"); in this form they agree."""
+    if not isinstance(term, ox.Literal) or term.language:
+        return term
+    datatype = term.datatype.value
+    text = term.value.strip()
+    try:
+        if datatype == _XSD + "decimal":
+            if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+                return term
+            value = Decimal(text)
+            canonical = format(value.normalize(), "f") if value else "0"
+        elif datatype == _XSD + "integer":
+            canonical = str(int(text))
+        elif datatype == _XSD + "boolean":
+            canonical = {"1": "true", "0": "false"}.get(text, text)
+        else:
+            return term
+    except (ValueError, ArithmeticError):
+        return term
+    return term if canonical == term.value else ox.Literal(canonical, datatype=term.datatype)
 
 
 _NAMESPACES = sorted(

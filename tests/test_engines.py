@@ -17,20 +17,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections import Counter
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Literal
-from rdflib.namespace import XSD
-from rdflib.term import Node
 
 from loaders.graph.dataset import Dataset
 from loaders.graph.engines import Engine, RemoteEngine, Table
 from loaders.graph.query import StoredQuery, bindings, run, stored
 from loaders.project import Project
+from tests.engines.compare import multiset
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = stored(Project.locate(ROOT))
@@ -129,26 +125,6 @@ def engine(
             unavailable(str(why))
         with server:
             yield RemoteEngine(server.query_url, timeout=120)
-
-
-NUMERIC = {XSD.integer: int, XSD.decimal: Decimal, XSD.double: float, XSD.float: float}
-
-
-def canonical(term: Node | None) -> str:
-    if term is None:
-        return "UNBOUND"
-    if isinstance(term, BNode):
-        return "_:b"
-    if isinstance(term, Literal) and term.datatype in NUMERIC and term.language is None:
-        value = NUMERIC[term.datatype](str(term))
-        if isinstance(value, Decimal):
-            value = value.normalize() + 0
-        return f"{value!r}^^{term.datatype}"
-    return term.n3()
-
-
-def multiset(rows: list[list[Node | None]]) -> Counter[tuple[str, ...]]:
-    return Counter(tuple(canonical(v) for v in row) for row in rows)
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)

@@ -15,8 +15,7 @@ MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD and are never printed.
 
 from __future__ import annotations
 
-import base64
-import os
+import contextlib
 import re
 import socket
 import subprocess
@@ -38,20 +37,16 @@ from loaders.errors import MigkgError
 from loaders.graph.dataset import GRAPH_SCOPES, Dataset, scope_of
 from loaders.graph.engines import RemoteEngine
 from loaders.graph.query import StoredQuery
+from loaders.http import TIMEOUT, EndpointError, request
 from loaders.namespaces import GRAPH, MIG, bind_all
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
 
-TIMEOUT = 30.0
 RETRIES = 3
 CDM = "http://publications.europa.eu/ontology/cdm#"
 ENGLISH = "http://publications.europa.eu/resource/authority/language/ENG"
-
-
-class EndpointError(MigkgError):
-    """A remote endpoint failed: down, slow, refused, or gave something unreadable."""
 
 
 @dataclass(frozen=True)
@@ -59,74 +54,20 @@ class Endpoint:
     query_url: str
     store_url: str
     timeout: float = TIMEOUT
+    update_url: str = ""
 
     @classmethod
     def of(cls, base: str, query: str | None = None, store: str | None = None,
-           timeout: float = TIMEOUT) -> Endpoint:  # fmt: skip
-        """Oxigraph's layout by default: BASE/query and BASE/store."""
+           timeout: float = TIMEOUT, update: str | None = None) -> Endpoint:  # fmt: skip
+        """Oxigraph's layout by default: BASE/query, BASE/update and BASE/store."""
         if not re.match(r"^https?://", base):
             raise MigkgError(f"endpoint {base!r}: give an http:// or https:// URL")
         base = base.rstrip("/")
         if base.endswith(("/query", "/sparql")) and query is None:
             query, base = base, base.rsplit("/", 1)[0]
-        return cls(query or f"{base}/query", store or f"{base}/store", timeout)
-
-
-def _auth() -> dict[str, str]:
-    user = os.environ.get("MIGKG_ENDPOINT_USER")
-    if not user:
-        return {}
-    token = f"{user}:{os.environ.get('MIGKG_ENDPOINT_PASSWORD', '')}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(token).decode()}
-
-
-def _opener(url: str) -> urllib.request.OpenerDirector:
-    """Answers a Digest challenge too (Virtuoso's Graph Store endpoint asks for one);
-    Basic credentials go with every request (_auth)."""
-    user = os.environ.get("MIGKG_ENDPOINT_USER")
-    if not user:
-        return urllib.request.build_opener()
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    passwords.add_password(None, url, user, os.environ.get("MIGKG_ENDPOINT_PASSWORD", ""))
-    return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
-
-
-def request(method: str, url: str, data: bytes | None = None, headers: dict[str, str] | None = None,
-            timeout: float = TIMEOUT, retries: int = 0) -> bytes:  # fmt: skip
-    """One HTTP request with a timeout; reads (retries > 0) are retried with backoff on
-    errors that may pass (connection refused or reset, timeouts, 5xx). Errors name the
-    URL (without credentials) and what to do."""
-    where = urllib.parse.urlsplit(url)._replace(query="").geturl()
-    for attempt in range(retries + 1):
-        req = urllib.request.Request(
-            url, data=data, method=method, headers={**_auth(), **(headers or {})}
+        return cls(
+            query or f"{base}/query", store or f"{base}/store", timeout, update or f"{base}/update"
         )
-        try:
-            with _opener(url).open(req, timeout=timeout) as response:
-                return bytes(response.read())
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:300].decode("utf-8", "replace").strip()
-            if exc.code in (401, 403):
-                raise EndpointError(
-                    f"{where}: {exc.code} {exc.reason}: the endpoint refused the credentials "
-                    "(set MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD)"
-                ) from None
-            if exc.code < 500 or attempt == retries:
-                raise EndpointError(f"{where}: {exc.code} {exc.reason}: {detail}") from None
-        except TimeoutError:
-            if attempt == retries:
-                raise EndpointError(f"{where}: no answer within {timeout:g} s") from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError | socket.timeout):
-                if attempt == retries:
-                    raise EndpointError(f"{where}: no answer within {timeout:g} s") from None
-            elif attempt == retries:
-                raise EndpointError(f"{where}: cannot connect: {exc.reason}") from None
-        except (ConnectionError, OSError) as exc:
-            if attempt == retries:
-                raise EndpointError(f"{where}: cannot connect: {exc}") from None
-        time.sleep(0.2 * 2**attempt)
-    raise AssertionError("unreachable")
 
 
 def engine(endpoint: Endpoint) -> RemoteEngine:
@@ -150,6 +91,7 @@ def graphs_to_push(dataset: Dataset, graph: str | None) -> Iterator[tuple[URIRef
 
 
 def count(endpoint: Endpoint, graph: URIRef) -> int:
+    """The number of triples in a graph on the server."""
     text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph.n3()} {{ ?s ?p ?o }} }}"
     result = engine(endpoint).select(text)
     if not result.rows or result.rows[0][0] is None:
@@ -157,23 +99,127 @@ def count(endpoint: Endpoint, graph: URIRef) -> int:
     return int(str(result.rows[0][0]))
 
 
+PUSHED_GRAPH = "https://w3id.org/migkg/graph/all"
+"""The graph ``push`` writes the union to, which ``query --endpoint`` reads by default."""
+
+
+def canonical_lines(data: bytes) -> list[str]:
+    """N-Triples as sorted canonical lines, to compare what was sent with what reads back:
+    each literal in its canonical form (terms.canonical_literal: a store may write the
+    decimal 86 as "86" where the file says "86.0", the same value), datatypes and text
+    byte for byte, blank node labels left out (a store names blank nodes as it likes)."""
+    import pyoxigraph as ox
+
+    from loaders.terms import canonical_literal
+
+    lines = {
+        f"{t.subject} {t.predicate} {canonical_literal(t.object)} ."
+        for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+    }
+    return sorted(re.sub(r"_:[A-Za-z0-9_.-]+", "_:b", line) for line in lines)
+
+
+def _store_url(endpoint: Endpoint, graph: str) -> str:
+    return endpoint.store_url + "?" + urllib.parse.urlencode({"graph": graph})
+
+
+def _blanks(line: str) -> list[str]:
+    """The blank nodes of an N-Triples line (as subject or object, not inside a literal)."""
+    found = re.match(r"(_:\S+) ", line)
+    last = re.search(r" (_:\S+) \.$", line)
+    return [m.group(1) for m in (found, last) if m]
+
+
+def _blank_groups(lines: list[str], size: int = 200) -> list[str]:
+    """Triples with blank nodes, as update templates of at most about ``size`` triples in
+    which every blank node has all its triples (a blank node is one node only within one
+    request; Virtuoso refuses blank nodes in INSERT DATA and large templates)."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    for line in lines:
+        nodes = _blanks(line)
+        for other in nodes[1:]:
+            parent[root(other)] = root(nodes[0])
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        groups.setdefault(root(_blanks(line)[0]), []).append(line)
+    chunks: list[list[str]] = [[]]
+    for group in groups.values():
+        if chunks[-1] and len(chunks[-1]) + len(group) > size:
+            chunks.append([])
+        chunks[-1].extend(group)
+    return ["\n".join(chunk) for chunk in chunks if chunk]
+
+
+def _update(endpoint: Endpoint, text: str) -> None:
+    form = urllib.parse.urlencode({"update": text}).encode()
+    request("POST", endpoint.update_url, data=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=endpoint.timeout)  # fmt: skip
+
+
 def push(endpoint: Endpoint, dataset: Dataset, graph: str | None = None,
-         say: Callable[[str], None] = print) -> dict[str, int]:  # fmt: skip
-    """Replace each graph on the server (one PUT each), then check its triple count."""
+         say: Callable[[str], None] = print, batch: int = 2000) -> dict[str, int]:  # fmt: skip
+    """All graphs or none: each graph (one per file of the graph's scopes, and their union
+    in PUSHED_GRAPH; or everything in ``graph``) is written to a staging graph, read back
+    whole (Graph Store GET) and compared line for line in canonical N-Triples, and only
+    when every one arrived as sent are they moved into place, in one SPARQL update.
+
+    The triples go in as SPARQL updates of ``batch`` triples a request (``INSERT {...}
+    WHERE {}``: Virtuoso refuses blank nodes in INSERT DATA), not as Graph Store PUTs:
+    Virtuoso's Graph Store parser stores an xsd:integer above 2^31 - 1 as xsd:decimal
+    (an update keeps it), and every request stays far below the size at which a body
+    sent before an authentication challenge breaks the connection."""
+    import hashlib
+
+    chosen = list(graphs_to_push(dataset, graph))
+    if graph is None:
+        union = Graph()
+        for _, g in chosen:
+            union += g
+        chosen.append((URIRef(PUSHED_GRAPH), union))
+    run = hashlib.sha256(str(time.time()).encode()).hexdigest()[:12]
+    staged: dict[str, str] = {}
     done: dict[str, int] = {}
-    for iri, g in graphs_to_push(dataset, graph):
-        body = g.serialize(format="nt", encoding="utf-8")
-        url = endpoint.store_url + "?" + urllib.parse.urlencode({"graph": str(iri)})
-        request("PUT", url, data=body, headers={"Content-Type": "application/n-triples"},
-                timeout=endpoint.timeout)  # fmt: skip
-        there = count(endpoint, iri)
-        if there != len(g):
-            raise EndpointError(
-                f"{endpoint.store_url}: graph {iri} holds {there} triples after the push, "
-                f"not {len(g)}: the store changed it (check its blank node and literal handling)"
-            )
-        done[str(iri)] = there
-        say(f"{iri}: {there} triples")
+    try:
+        for iri, g in chosen:
+            body = g.serialize(format="nt", encoding="utf-8")
+            lines = canonical_lines(body)
+            stage = f"urn:x-migkg:staging:{run}:{iri}"
+            staged[str(iri)] = stage
+            triples = [line for line in body.decode("utf-8").splitlines() if line.strip()]
+            plain = [line for line in triples if not _blanks(line)]
+            for i in range(0, len(plain), batch):
+                text = "\n".join(plain[i : i + batch])
+                _update(endpoint, f"INSERT DATA {{ GRAPH <{stage}> {{\n{text}\n}} }}")
+            for text in _blank_groups([line for line in triples if _blanks(line)]):
+                _update(endpoint, f"INSERT {{ GRAPH <{stage}> {{\n{text}\n}} }} WHERE {{}}")
+            back = request("GET", _store_url(endpoint, stage),
+                           headers={"Accept": "application/n-triples"},
+                           timeout=endpoint.timeout, retries=RETRIES)  # fmt: skip
+            there = canonical_lines(back)
+            if there != lines:
+                sent = sorted(set(lines) - set(there))[:2]
+                got = sorted(set(there) - set(lines))[:2]
+                raise EndpointError(
+                    f"{endpoint.store_url}: graph {iri} did not read back as sent "
+                    f"({len(there)} triples for {len(lines)}; sent {sent}, read back {got}): "
+                    "nothing was replaced"
+                )
+            done[str(iri)] = len(lines)
+        _update(endpoint, " ;\n".join(f"MOVE <{s}> TO <{i}>" for i, s in staged.items()))
+        staged.clear()
+    finally:
+        for stage in staged.values():  # a failed push leaves no staging graph behind
+            with contextlib.suppress(EndpointError):
+                _update(endpoint, f"DROP SILENT GRAPH <{stage}>")
+    for name, n in done.items():
+        say(f"{name}: {n} triples, read back whole")
     return done
 
 
