@@ -182,8 +182,16 @@ def _read(fmt: str, text: str) -> nx.Graph:
     raise AssertionError(fmt)
 
 
-@pytest.mark.parametrize("fmt", ["graphml", "gexf", "cytoscape", "dot", "html"])
-@pytest.mark.parametrize("view", ["instruments", "positions", "actors"])
+# DOT is read back (by pydot, slowly) on the smallest view; the others on every view
+GRAPH_CASES = [
+    (v, f)
+    for v in ("instruments", "positions", "actors")
+    for f in ("graphml", "gexf", "cytoscape", "dot", "html")
+    if f != "dot" or v == "instruments"
+]
+
+
+@pytest.mark.parametrize(("view", "fmt"), GRAPH_CASES)
 def test_graph_exports_parse_back_with_the_same_nodes_edges_and_attributes(
     views: dict[str, Triples], ontology: Graph, view: str, fmt: str
 ) -> None:
