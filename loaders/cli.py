@@ -136,7 +136,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from loaders.check.validate import as_json, as_text, as_turtle, run
 
-    report = run(_dataset(args), engine=args.engine)
+    dataset = _dataset(args)
+    on = _engine(args, dataset) if args.endpoint else None
+    report = run(dataset, engine=args.engine, on=on)
     render = {"text": as_text, "json": as_json, "turtle": as_turtle}[args.format]
     sys.stdout.write(render(report))
     return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
@@ -379,6 +381,11 @@ def engine_options(p: argparse.ArgumentParser) -> None:
         help="the SPARQL engine on the built dataset: oxigraph (embedded, fast, the default) "
         "or rdflib (the reference)",
     )
+    remote_options(p)
+
+
+def remote_options(p: argparse.ArgumentParser) -> None:
+    """--endpoint URL, with --graph and --timeout."""
     p.add_argument(
         "--endpoint",
         metavar="URL",
@@ -465,6 +472,7 @@ def parser() -> argparse.ArgumentParser:
         help="sparql: the shapes compiled to SPARQL on Oxigraph (fast, the default); "
         "pyshacl: pySHACL itself (same results, several times slower)",
     )
+    remote_options(val)
     docs = add(
         "docs",
         cmd_docs,

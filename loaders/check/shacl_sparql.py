@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from loaders import terms
+from loaders.graph.engines import Engine, QueryError
 from loaders.namespaces import SH
 
 WELL_TYPED = "urn:migkg:fn:wellTyped"
@@ -199,6 +200,10 @@ def _well_typed(term: ox.Literal) -> ox.Literal:
     return ox.Literal("true" if ok else "false", datatype=ox.NamedNode(str(XSD.boolean)))
 
 
+CASTS = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.dateTime, XSD.date}
+"""Datatypes whose cast function SPARQL engines have (a portable well-typedness test)."""
+
+
 # --- compiling shapes ----------------------------------------------------------------------
 
 
@@ -209,8 +214,14 @@ def _n3(term: Node) -> str:
 
 
 class Compiler:
-    def __init__(self, shapes: Graph) -> None:
+    """Compiles shapes to queries. ``portable`` queries run on any SPARQL 1.1 engine
+    (a server, through the engine seam): the node sets are sub-SELECTs, not looked up in
+    SETS_GRAPH, and a literal's lexical form is checked with the datatype's cast function,
+    not with the rdflib call-back only the embedded store has."""
+
+    def __init__(self, shapes: Graph, portable: bool = False) -> None:
         self.g = shapes
+        self.portable = portable
         self._fresh = itertools.count()
         self.prologue = BASE_PROLOGUE + "".join(
             f"PREFIX {self.g.value(d, SH.prefix)}: <{self.g.value(d, SH.namespace)}>\n"
@@ -226,6 +237,13 @@ class Compiler:
         set validate_store keeps of them in SETS_GRAPH: the focus nodes of a target or the
         instances of a class, found once per validation, where the pattern itself (a path
         and a DISTINCT) would be evaluated again by every query that needs it."""
+        if self.portable:  # the pattern itself, once (Virtuoso loses FILTERs after nested
+            # sub-SELECTs, and DISTINCT is not needed: results are kept once each)
+            body = select.removeprefix(self.prologue)
+            head = "SELECT ?this WHERE { { SELECT DISTINCT ?this WHERE { "
+            if x != "?this" or not body.startswith(head):
+                raise Unsupported("a node set other than a shape's focus nodes, on a server")
+            return "{ " + body.removeprefix(head).removesuffix(" } }")
         self.reads.append(select)
         return f"GRAPH <{SETS_GRAPH}> {{ <{_set_iri(select)}> <{MEMBER}> {x} }}"
 
@@ -270,6 +288,8 @@ class Compiler:
     def value_test(self, param: Node, arg: Node, x: str, shape: Node) -> str:
         if param == SH["class"]:
             # the same text as the focus of a shape targeting the class: one set for both
+            if self.portable:  # the value's own types, not the set of all instances
+                return f"EXISTS {{ {x} rdf:type/rdfs:subClassOf* {_n3(arg)} }}"
             instances = self.select("{ SELECT DISTINCT ?this WHERE { " + _instances(arg) + " } }")
             return f"EXISTS {{ {self.stored(instances, x)} }}"
         if param == SH.datatype:
@@ -277,6 +297,12 @@ class Compiler:
                 return f"(isLiteral({x}) && datatype({x}) = xsd:string && LANG({x}) = '')"
             kept_as = URIRef(KEPT_AS + str(arg)).n3()
             well_typed = f"<{WELL_TYPED}>({x})"
+            if self.portable:  # a cast fails on an ill-typed lexical form
+                well_typed = (
+                    f"COALESCE({_n3(arg)}(STR({x})) = {_n3(arg)}(STR({x})), false)"
+                    if arg in CASTS
+                    else "true"
+                )
             if arg in WELL_TYPED_FORMS:
                 form = Literal(WELL_TYPED_FORMS[arg]).n3()  # type: ignore[index]
                 well_typed = (
@@ -440,9 +466,9 @@ class Query:
     reads: tuple[str, ...] = ()  # the node sets it reads from SETS_GRAPH (Compiler.stored)
 
 
-def queries(shapes: Graph) -> Iterator[Query]:
+def queries(shapes: Graph, portable: bool = False) -> Iterator[Query]:
     """One query per (targeted shape, property shape, constraint parameter)."""
-    c = Compiler(shapes)
+    c = Compiler(shapes, portable)
     targeted = sorted(
         {s for p in TARGETS for s in shapes.subjects(p, None)},
         key=str,
@@ -843,13 +869,33 @@ def _run(
 ) -> Iterator[RawResult]:
     solutions = _select(store, query.text, query.shape, others if query.kind == "sparql" else None)
     variables = [v.value for v in solutions.variables]
+    rows = ([None if row[v] is None else from_ox(row[v]) for v in variables] for row in solutions)
+    return _results(query, variables, rows)
+
+
+def validate_engine(engine: Engine, shapes: Graph) -> list[RawResult]:
+    """Every top-level validation result of the shapes on the graph an engine holds (a
+    server, say), with portable queries, through the engine seam."""
+    found: list[RawResult] = []
+    for query in queries(shapes, portable=True):
+        try:
+            table = engine.select(query.text)
+        except QueryError as error:
+            raise QueryError(f"validating {query.shape}: {error.message}") from error
+        found.extend(_results(query, table.columns, table.rows))
+    return found
+
+
+def _results(
+    query: Query, variables: list[str], rows: Iterable[list[Node | None]]
+) -> Iterator[RawResult]:
     seen = set()
-    for row in solutions:
-        key = tuple(row[name] for name in variables)
+    for row in rows:
+        key = tuple(row)
         if key in seen:  # pySHACL reports a repeated solution once
             continue
         seen.add(key)
-        values = {name: from_ox(row[name]) for name in variables if row[name] is not None}
+        values = {name: v for name, v in zip(variables, row, strict=True) if v is not None}
         focus = values["this"]
         if query.kind == "value":
             value: Node | None = values.get("value")

@@ -24,6 +24,7 @@ from rdflib.term import Node
 from loaders.check.shacl_sparql import RawResult
 from loaders.errors import MigkgError
 from loaders.graph.dataset import GRAPH_SCOPES, Dataset
+from loaders.graph.engines import Engine
 from loaders.namespaces import SH, bind_all
 
 SEVERITY_ORDER = {"Violation": 3, "Warning": 2, "Info": 1}
@@ -132,12 +133,13 @@ def path_text(graph: Graph, path: Node) -> str:
     return str(path)
 
 
-def run(build: Dataset, engine: str = "sparql") -> Report:
-    """Validate the ontology and instance data of a build with the shapes of shapes/.
+def run(build: Dataset, engine: str = "sparql", on: Engine | None = None) -> Report:
+    """Validate the graph of a build (its GRAPH_SCOPES) with the shapes of shapes/.
 
     ``sparql`` (the default) compiles the shapes to SPARQL and runs them on Oxigraph
     (see shacl_sparql.py), falling back to pySHACL for shapes it cannot compile;
-    ``pyshacl`` runs pySHACL. Both give the same results (tested).
+    ``pyshacl`` runs pySHACL. Both give the same results (tested). With ``on``, an engine
+    that holds the graph (a SPARQL server), the compiled queries run there instead.
     """
     if engine not in ENGINES:
         choices = ", ".join(ENGINES)
@@ -146,9 +148,13 @@ def run(build: Dataset, engine: str = "sparql") -> Report:
     if not len(shapes):
         raise MigkgError("shapes/: no shapes to validate with")
     check_shapes(shapes, build.union(["ontology"]), build)
-    if engine == "sparql":
-        from loaders.check import shacl_sparql
+    data = build.union(GRAPH_SCOPES, into=PreparedQueryGraph())
+    from loaders.check import shacl_sparql
 
+    if on is not None:
+        raw = shacl_sparql.validate_engine(on, shapes)
+        return _report(build, raw, shapes, data, on)
+    if engine == "sparql":
         try:
             plan = list(shacl_sparql.queries(shapes))  # compile first: Unsupported before work
             store = shacl_sparql.store_of_quads(build.quads_in(GRAPH_SCOPES))
@@ -156,14 +162,24 @@ def run(build: Dataset, engine: str = "sparql") -> Report:
         except shacl_sparql.Unsupported as why:
             print(f"note: validating with pySHACL: {why}", file=sys.stderr)
             engine = "pyshacl"
-    data = build.union(GRAPH_SCOPES, into=PreparedQueryGraph())
     if engine == "pyshacl":
         raw = _pyshacl(data, shapes)
+    return _report(build, raw, shapes, data, None)
+
+
+def _report(
+    build: Dataset, raw: list[RawResult], shapes: Graph, data: Graph, on: Engine | None
+) -> Report:
+    names: dict[URIRef, str] = {}
+    if on is not None:
+        from loaders.graph.query import labels
+
+        names = labels(on, {r.focus for r in raw if isinstance(r.focus, URIRef)}, "en")
     graph = report_graph(raw, shapes)
     results = [
         Result(
             focus=str(r.focus),
-            focus_label=_label(data, r.focus),
+            focus_label=names.get(r.focus, "") if on is not None else _label(data, r.focus),  # type: ignore[call-overload]
             severity=str(r.severity).rsplit("#", 1)[-1],
             shape=_short(shapes, r.shape) if isinstance(r.shape, URIRef) else "(anonymous shape)",
             message=r.message,

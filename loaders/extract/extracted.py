@@ -43,19 +43,25 @@ def sources(curated: Graph, project: Project) -> list[tuple[URIRef, Path]]:
     return sorted(out)
 
 
+IDENTIFIERS = (
+    MIG.hasComNumber,
+    MIG.hasCNumber,
+    MIG.hasSwdNumber,
+    MIG.hasCelexNumber,
+    MIG.hasKamerstukNumber,
+)
+READS = (*IDENTIFIERS, RDFS.label, RDF.type, MIG.hasSourceFile)
+"""The predicates of the curated data the extractors read: a build gives them only
+these triples (an rdflib graph of all the curated data costs a second to make)."""
+
+
 class Resolver:
     """Finds the curated node a reference names, by IRI or by identifier."""
 
     def __init__(self, curated: Graph) -> None:
         self.curated = curated
         self.by_literal: dict[str, URIRef] = {}
-        for prop in (
-            MIG.hasComNumber,
-            MIG.hasCNumber,
-            MIG.hasSwdNumber,
-            MIG.hasCelexNumber,
-            MIG.hasKamerstukNumber,
-        ):
+        for prop in IDENTIFIERS:
             for node, value in curated.subject_objects(prop):
                 if isinstance(node, URIRef):
                     self.by_literal.setdefault(str(value), node)

@@ -83,10 +83,17 @@ def read_inputs(project: Project, extract: bool = True) -> list[ox.Quad]:
     for index, path in enumerate(project.input_files()):
         quads.extend(parse_file(project, path, index))
     if extract and (project.root / "sources").is_dir():
-        from loaders.extract.extracted import extracted
-        from loaders.graph.dataset import Dataset
+        from rdflib import Graph
 
-        curated = Dataset(project, quads).union(["ontology", "instances"])
+        from loaders.extract.extracted import READS, extracted
+        from loaders.graph.dataset import scope_of
+        from loaders.terms import from_ox
+
+        reads = {ox.NamedNode(str(p)) for p in READS}
+        curated = Graph(bind_namespaces="none")
+        for q in quads:
+            if q.predicate in reads and scope_of(q.graph_name.value) in ("ontology", "instances"):  # type: ignore[union-attr]
+                curated.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
         for iri, graph in extracted(project, curated).items():
             name = ox.NamedNode(str(iri))
             quads.extend(
