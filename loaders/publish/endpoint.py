@@ -23,18 +23,18 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Dataset as RdflibDataset
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from loaders.errors import MigkgError
-from loaders.graph.dataset import GRAPH_SCOPES, Dataset, scope_of
+from loaders.graph.dataset import Dataset
 from loaders.graph.engines import RemoteEngine
 from loaders.graph.query import StoredQuery
 from loaders.http import TIMEOUT, EndpointError, request
@@ -77,17 +77,26 @@ def engine(endpoint: Endpoint) -> RemoteEngine:
 # --- push ------------------------------------------------------------------------------------
 
 
-def graphs_to_push(dataset: Dataset, graph: str | None) -> Iterator[tuple[URIRef, Graph]]:
-    """One named graph per input file of the graph's scopes (and the extracted graphs), or
-    everything in one graph."""
-    chosen = [(iri, g) for iri, g in dataset.graphs() if scope_of(str(iri)) in GRAPH_SCOPES]
-    if graph is None:
-        yield from chosen
-        return
-    union = Graph()
-    for _, g in chosen:
-        union += g
-    yield URIRef(graph), union
+PUSHED_GRAPH = "https://w3id.org/migkg/graph/all"
+"""The graph ``push`` writes the union to, which ``query --endpoint`` reads by default."""
+
+
+def graphs_to_push(dataset: Dataset, graph: str | None) -> list[tuple[str, bytes]]:
+    """Each graph to push as N-Triples: one named graph per file of the graph's scopes and
+    their union in PUSHED_GRAPH, or (``graph``) only the union, in that graph."""
+    import pyoxigraph as ox
+
+    by_graph: dict[str, list[ox.Triple]] = {}
+    union: dict[ox.Triple, None] = {}
+    for q in dataset.quads_in():
+        by_graph.setdefault(q.graph_name.value, []).append(q.triple)  # type: ignore[union-attr]
+        union[q.triple] = None
+    chosen = [] if graph is not None else sorted(by_graph.items())
+    chosen.append((graph or PUSHED_GRAPH, list(union)))
+    return [
+        (name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+        for name, triples in chosen
+    ]
 
 
 def count(endpoint: Endpoint, graph: URIRef) -> int:
@@ -97,10 +106,6 @@ def count(endpoint: Endpoint, graph: URIRef) -> int:
     if not result.rows or result.rows[0][0] is None:
         raise EndpointError(f"{endpoint.query_url}: no count for {graph}")
     return int(str(result.rows[0][0]))
-
-
-PUSHED_GRAPH = "https://w3id.org/migkg/graph/all"
-"""The graph ``push`` writes the union to, which ``query --endpoint`` reads by default."""
 
 
 def canonical_lines(data: bytes) -> list[str]:
@@ -177,18 +182,12 @@ def push(endpoint: Endpoint, dataset: Dataset, graph: str | None = None,
     sent before an authentication challenge breaks the connection."""
     import hashlib
 
-    chosen = list(graphs_to_push(dataset, graph))
-    if graph is None:
-        union = Graph()
-        for _, g in chosen:
-            union += g
-        chosen.append((URIRef(PUSHED_GRAPH), union))
+    chosen = graphs_to_push(dataset, graph)
     run = hashlib.sha256(str(time.time()).encode()).hexdigest()[:12]
     staged: dict[str, str] = {}
     done: dict[str, int] = {}
     try:
-        for iri, g in chosen:
-            body = g.serialize(format="nt", encoding="utf-8")
+        for iri, body in chosen:
             lines = canonical_lines(body)
             stage = f"urn:x-migkg:staging:{run}:{iri}"
             staged[str(iri)] = stage
