@@ -8,8 +8,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from loaders.extract import identifiers as ids
 from loaders.check.checks import bad_identifiers, duplicate_identifiers, figures_not_numbers
+from loaders.extract import identifiers as ids
 from loaders.extract.evidence import problems, quotes
 from loaders.graph.dataset import Dataset
 from loaders.namespaces import ID, MIG, OA, QB
