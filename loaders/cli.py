@@ -359,8 +359,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     backends = [b.strip() for b in args.backends.split(",")]
     for backend in backends:
-        if backend not in ("rdflib", "oxigraph"):
-            raise MigkgError(f"unknown backend {backend!r}: choose rdflib, oxigraph")
+        if backend not in ("rdflib", "oxigraph", "virtuoso"):
+            raise MigkgError(f"unknown backend {backend!r}: choose rdflib, oxigraph, virtuoso")
     results = run(project, sizes, backends, args.repeat, args.limit)
     text = table(results)
     sys.stdout.write(text)
@@ -551,7 +551,11 @@ def parser() -> argparse.ArgumentParser:
         "bench", cmd_bench, "time load, validation, queries and exports on synthetic graphs"
     )
     bench.add_argument("--sizes", default="10000,100000", help="triples, comma-separated")
-    bench.add_argument("--backends", default="rdflib,oxigraph", help="rdflib, oxigraph")
+    bench.add_argument(
+        "--backends",
+        default="rdflib,oxigraph",
+        help="rdflib, oxigraph, virtuoso (a private Virtuoso 7.2: push, then every query there)",
+    )
     bench.add_argument("--repeat", type=int, default=3, help="runs per step (the median is kept)")
     bench.add_argument("--out", type=Path, help="JSON results (default dist/bench.json)")
     bench.add_argument(

@@ -138,7 +138,7 @@ def test_push_to_virtuoso_with_digest_then_every_query_answers_as_here(
         if os.environ.get("CI"):
             pytest.fail("Virtuoso is not installed: .ci/run installs virtuoso-opensource")
         pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource)")
-    from tests.engines.virtuoso import start_virtuoso
+    from loaders.publish.virtuoso import start_virtuoso
     from tests.test_engines import VIRTUOSO_FAULTS
 
     seed = tmp_path / "seed.nq"

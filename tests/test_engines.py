@@ -112,7 +112,7 @@ def engine(
     elif name == "virtuoso":
         if not shutil.which("virtuoso-t"):
             unavailable("Virtuoso is not installed (Debian package virtuoso-opensource)")
-        from tests.engines.virtuoso import start_virtuoso
+        from loaders.publish.virtuoso import start_virtuoso
 
         with start_virtuoso(nquads, work) as server:
             remote = RemoteEngine(server.sparql_url, timeout=120)
