@@ -349,7 +349,7 @@ def _views(
 ) -> dict[str, float | None]:
     """Each export view as ``migkg export --format graphml`` makes it: the CONSTRUCT (on
     the backend), the projection and the GraphML text."""
-    from loaders.publish.exports import Triples, _graphml
+    from loaders.publish.exports import Triples, graphml
     from loaders.publish.exports import project as projection
 
     classes = Triples(ontology)
@@ -358,7 +358,7 @@ def _views(
         text = (project.root / "queries" / "views" / f"{name}.rq").read_text(encoding="utf-8")
 
         def export(text: str = text) -> int:
-            return len(_graphml(projection(view(text), "en", classes)))
+            return len(graphml(projection(view(text), "en", classes)))
 
         out[f"export {name}"] = _median(export, repeat, limit)
     return out
@@ -375,9 +375,9 @@ def _validate(backend: str, data: Path, shapes: Any, limit: float) -> float | No
     def pyshacl() -> None:
         from rdflib import Graph
 
-        from loaders.check.validate import _pyshacl
+        from loaders.check.validate import pyshacl_results
 
-        _pyshacl(Graph().parse(data, format="nt"), shapes)
+        pyshacl_results(Graph().parse(data, format="nt"), shapes)
 
     return _median(oxigraph if backend == "oxigraph" else pyshacl, 1, limit)
 

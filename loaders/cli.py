@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from loaders.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, MigkgError
 
 if TYPE_CHECKING:
+    from loaders.extract.extracted import Resolver
     from loaders.graph.dataset import Dataset
     from loaders.graph.engines import Engine
     from loaders.project import Project
@@ -207,7 +208,7 @@ def _write_or_print(text: str, output: Path | None, quiet: bool = False) -> None
         sys.stdout.write(text)
 
 
-def _resolver(args: argparse.Namespace) -> object:
+def _resolver(args: argparse.Namespace) -> Resolver:
     """Curated identifiers to match against, when run inside the project (fast: Oxigraph)."""
     from rdflib import Graph
 
@@ -224,7 +225,7 @@ def _resolver(args: argparse.Namespace) -> object:
 
 
 def cmd_extract_fiche(args: argparse.Namespace) -> int:
-    from loaders.extract.extracted import Resolver, fiche_graph
+    from loaders.extract.extracted import fiche_graph
     from loaders.extract.fiche import parse
     from loaders.graph.turtle import canonical_turtle
 
@@ -232,7 +233,6 @@ def cmd_extract_fiche(args: argparse.Namespace) -> int:
     for warning in fiche.warnings:
         print(f"migkg: warning: {warning}", file=sys.stderr)
     resolver = _resolver(args) if args.match else None
-    assert resolver is None or isinstance(resolver, Resolver)
     _write_or_print(canonical_turtle(fiche_graph(fiche, resolver=resolver)), args.output)
     return EXIT_OK
 

@@ -39,9 +39,3 @@ class InputError(MigkgError):
         self.path = str(path)
         self.line = line
         self.cause = cause
-
-
-class FindingsError(MigkgError):
-    """The command ran, and what it checked is not in order."""
-
-    exit_code = EXIT_FINDINGS

@@ -27,7 +27,7 @@ from loaders.publish.exports import (
     RDF_FORMATS,
     VIEWS,
     Triples,
-    _graphml,
+    graphml,
     project,
     render_view,
     union_triples,
@@ -314,16 +314,16 @@ def test_our_graphml_writer_writes_what_networkx_writes(
     views: dict[str, Triples], build: Dataset, view: str, lang: str
 ) -> None:
     network = project(views[view], lang, union_triples(build, ("ontology",)))
-    assert _graphml(network) == "\n".join(nx.generate_graphml(network)) + "\n"
+    assert graphml(network) == "\n".join(nx.generate_graphml(network)) + "\n"
 
 
 def test_graphml_of_values_that_are_not_strings_falls_back_to_networkx() -> None:
     g = nx.MultiDiGraph()
     g.add_node("a", weight=2, name='<"x" & y>\n')
     g.add_edge("a", "b", key="k", label="")
-    assert _graphml(g) == "\n".join(nx.generate_graphml(g)) + "\n"
+    assert graphml(g) == "\n".join(nx.generate_graphml(g)) + "\n"
     g.nodes["a"]["weight"] = "2"
-    assert _graphml(g) == "\n".join(nx.generate_graphml(g)) + "\n"
+    assert graphml(g) == "\n".join(nx.generate_graphml(g)) + "\n"
 
 
 def test_export_uses_the_last_build_while_no_input_changed(project_copy: Project) -> None:

@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 
 from loaders.check import shacl_sparql
-from loaders.check.validate import _pyshacl
+from loaders.check.validate import pyshacl_results
 from loaders.graph.dataset import Dataset
 from loaders.namespaces import MIGS, SH
 
@@ -59,7 +59,9 @@ Full = tuple[str, str, str, str, str | None, str | None, str]
 
 def full_results(data: Graph, shapes: Graph, engine: str) -> Counter[Full]:
     """Top-level results (nested sh:detail results explain them, they are not more)."""
-    raw = shacl_sparql.validate(data, shapes) if engine == "sparql" else _pyshacl(data, shapes)
+    raw = (
+        shacl_sparql.validate(data, shapes) if engine == "sparql" else pyshacl_results(data, shapes)
+    )
     return Counter(
         (
             str(r.focus),

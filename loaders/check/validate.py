@@ -163,7 +163,7 @@ def run(build: Dataset, engine: str = "sparql", on: Engine | None = None) -> Rep
             print(f"note: validating with pySHACL: {why}", file=sys.stderr)
             engine = "pyshacl"
     if engine == "pyshacl":
-        raw = _pyshacl(data, shapes)
+        raw = pyshacl_results(data, shapes)
     return _report(build, raw, shapes, data, None)
 
 
@@ -194,7 +194,7 @@ def _report(
     return Report(conforms, results, graph)
 
 
-def _pyshacl(data: Graph, shapes: Graph) -> list[RawResult]:
+def pyshacl_results(data: Graph, shapes: Graph) -> list[RawResult]:
     from pyshacl import validate
 
     _, report, _ = validate(

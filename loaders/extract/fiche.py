@@ -26,12 +26,12 @@ from pathlib import Path
 from loaders.errors import InputError
 from loaders.extract.identifiers import IdentifierError, commission_number
 from loaders.extract.refs import (
-    _CELEX_IN_URL,
-    _COMMISSION,
-    _EURLEX,
-    _parts,
-    _treaty_slug,
+    CELEX_IN_URL,
+    COMMISSION,
+    EURLEX,
+    article_parts,
     read_text,
+    treaty_slug,
 )
 from loaders.extract.text import Normalised, blank_out, footnote_blocks, normalise, split_block
 
@@ -425,7 +425,7 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
     if key == "1b":
         fiche.received = _date(value)
     elif key == "1c":
-        for m in _COMMISSION.finditer(value):
+        for m in COMMISSION.finditer(value):
             try:
                 number = commission_number(f"{m.group(1)}({m.group(2)}) {m.group(3)}").canonical
             except IdentifierError:
@@ -433,17 +433,17 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
             if number not in fiche.documents:
                 fiche.documents.append(number)
     elif key == "1d":
-        for m in _EURLEX.finditer(value):
-            celex = _CELEX_IN_URL.search(m.group(0).replace(" ", ""))
+        for m in EURLEX.finditer(value):
+            celex = CELEX_IN_URL.search(m.group(0).replace(" ", ""))
             if celex and celex.group(1) not in fiche.celex:
                 fiche.celex.append(celex.group(1))
     elif key == "1h":
         treaty = re.search(r"\b(VWEU|TFEU|VEU|TEU)\b", value)
         if treaty:
-            slug = _treaty_slug(treaty.group(1))
+            slug = treaty_slug(treaty.group(1))
             named = r"(?:[Aa]rtikel(?:en)?|Articles?|en|,)\s"
             for art in re.finditer(named + _ARTICLE_PARTS + _MORE_POINTS, value):
-                path = f"{slug}/art-{art.group(1)}{_parts(art.group(2))}"
+                path = f"{slug}/art-{art.group(1)}{article_parts(art.group(2))}"
                 paths = [path]
                 for point in re.findall(r"(?:,\s|\sen\s|\sof\s)([a-z])\b", art.group(3) or ""):
                     paths.append(re.sub(r"/pt-[a-z]$", f"/pt-{point}", path))

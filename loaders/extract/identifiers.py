@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from loaders.namespaces import CELEX, ID
+from loaders.namespaces import ID
 
 
 class IdentifierError(ValueError):
@@ -166,8 +166,3 @@ def procedure_number(text: str) -> str:
 def celex_iri(celex: str) -> URIRef:
     """Our IRI for an act identified by CELEX."""
     return ID[f"celex/{check_celex(celex)}"]
-
-
-def eurlex_resource(celex: str) -> URIRef:
-    """The Publications Office's resource for a CELEX number."""
-    return CELEX[check_celex(celex)]

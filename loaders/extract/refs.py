@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import URIRef
 
@@ -34,6 +35,9 @@ from loaders.errors import InputError
 from loaders.extract.identifiers import commission_number
 from loaders.extract.text import Normalised, normalise
 from loaders.namespaces import ID
+
+if TYPE_CHECKING:
+    from loaders.project import Project
 
 
 @dataclass(frozen=True)
@@ -82,15 +86,15 @@ def read_text(path: Path) -> str:
 
 # --- patterns ------------------------------------------------------------------------------------
 
-_COMMISSION = re.compile(
+COMMISSION = re.compile(
     r"(?<![\w-])(COM|C|SEC|SWD|JOIN)\s?\(\s?(\d{4})\s?\)\s?(\d{1,5})\b"
     r"(?:\s(?:final|def\.|definitief)\b)?"
 )
 _ARES = re.compile(r"\bAres\s?\((\d{4})\)\s?(\d+)")
 # a link may be broken over lines: a chunk that starts like the rest of a URL, or holds
 # its query part (& or =), continues it
-_EURLEX = re.compile(r"https?://eur-lex\.europa\.eu/\S*(?: (?:[?&=/%]\S*|[\w.:-]*[&=]\S*))*")
-_CELEX_IN_URL = re.compile(r"CELEX(?::|%3A)([1-9CE]\d{4}[A-Z]{1,2}\d{1,4})", re.I)
+EURLEX = re.compile(r"https?://eur-lex\.europa\.eu/\S*(?: (?:[?&=/%]\S*|[\w.:-]*[&=]\S*))*")
+CELEX_IN_URL = re.compile(r"CELEX(?::|%3A)([1-9CE]\d{4}[A-Z]{1,2}\d{1,4})", re.I)
 _CELEX = re.compile(r"(?<![\w/:])([1-9CE]\d{4}(?:[A-Z]{1,2})\d{4})(?![\w/])")
 _OJ = re.compile(
     r"\b(?:PB|OJ)\s?([LC])\s?(\d{1,4})(?:\s?[A-Z](?![a-z]))?(?:\s+van|,)\s+"
@@ -197,7 +201,7 @@ def _act_id(kind_word: str, number: str) -> str | None:
     return None
 
 
-def _parts(text: str) -> str:
+def article_parts(text: str) -> str:
     out = ""
     for m in re.finditer(
         r"(?:lid|paragraph|paragraaf)\s(\d+)|(" + "|".join(_ORDINALS) + r")\slid"
@@ -213,7 +217,7 @@ def _parts(text: str) -> str:
     return out
 
 
-def _treaty_slug(text: str) -> str:
+def treaty_slug(text: str) -> str:
     for pattern, slug in _TREATIES:
         if re.fullmatch(pattern, text):
             return slug
@@ -223,9 +227,9 @@ def _treaty_slug(text: str) -> str:
 def _found(t: str) -> Iterator[tuple[str, str, int, int]]:
     """(kind, id, start, end) in the normalised text."""
     claimed: list[tuple[int, int]] = []
-    for m in _EURLEX.finditer(t):
+    for m in EURLEX.finditer(t):
         url = m.group(0).rstrip(".,;)")
-        celex = _CELEX_IN_URL.search(url.replace(" ", ""))
+        celex = CELEX_IN_URL.search(url.replace(" ", ""))
         claimed.append((m.start(), m.start() + len(url)))
         yield (
             "eurlex",
@@ -233,7 +237,7 @@ def _found(t: str) -> Iterator[tuple[str, str, int, int]]:
             m.start(),
             m.start() + len(url),
         )
-    for m in _COMMISSION.finditer(t):
+    for m in COMMISSION.finditer(t):
         number = commission_number(f"{m.group(1)}({m.group(2)}) {m.group(3)}")
         yield "commission", number.canonical, m.start(), m.end()
     for m in _ARES.finditer(t):
@@ -261,21 +265,21 @@ def _found(t: str) -> Iterator[tuple[str, str, int, int]]:
         if act:
             yield "act", act, m.start("number"), m.end("number")
     for m in _PROVISION_AFTER.finditer(t):
-        slug = _treaty_slug(m.group("treaty"))
-        path = f"{slug}/art-{m.group('first')}{_parts(m.group('parts'))}"
+        slug = treaty_slug(m.group("treaty"))
+        path = f"{slug}/art-{m.group('first')}{article_parts(m.group('parts'))}"
         yield "provision", path, m.start(), m.end()
     for m in _PROVISION.finditer(t):
-        slug = _treaty_slug(m.group("treaty"))
+        slug = treaty_slug(m.group("treaty"))
         yield (
             "provision",
-            f"{slug}/art-{m.group('first')}{_parts(m.group('parts'))}",
+            f"{slug}/art-{m.group('first')}{article_parts(m.group('parts'))}",
             m.start(),
             m.end(),
         )
         for extra in re.finditer(rf"(\d+[a-z]?)((?:{_PART})*)", m.group("more")):
             yield (
                 "provision",
-                f"{slug}/art-{extra.group(1)}{_parts(extra.group(2))}",
+                f"{slug}/art-{extra.group(1)}{article_parts(extra.group(2))}",
                 m.start(),
                 m.end(),
             )
@@ -352,12 +356,9 @@ GOLD = Path("tests/extract/refs")
 THRESHOLD = 0.95
 
 
-def accuracy(project: object) -> tuple[str, bool]:
+def accuracy(project: Project) -> tuple[str, bool]:
     """A markdown table of precision and recall per kind over the hand-labelled sources,
     and whether both reach the threshold overall."""
-    from loaders.project import Project
-
-    assert isinstance(project, Project)
     gold: list[tuple[int, str, str]] = []
     found: list[Reference] = []
     per_source = []

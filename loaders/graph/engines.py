@@ -212,14 +212,15 @@ def term_of(cell: Mapping[str, str]) -> Node:
 
 def table_of(result: object, where: str) -> Table:
     """A Table from SPARQL JSON results; anything else is a QueryError naming ``where``."""
+    if not isinstance(result, dict):
+        raise QueryError(f"{where}: the answer is not SPARQL JSON results")
     try:
-        assert isinstance(result, dict)
         columns = [str(v) for v in result["head"].get("vars", [])]
         rows = [
             [term_of(b[c]) if c in b else None for c in columns]
             for b in result["results"].get("bindings", [])
         ]
-    except (AssertionError, KeyError, TypeError, AttributeError, ValueError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise QueryError(f"{where}: the answer is not SPARQL JSON results ({exc})") from None
     return Table(columns, rows)
 

@@ -276,15 +276,11 @@ def labels(engine: Engine, iris: set[URIRef], lang: str) -> dict[URIRef, str]:
     return {iri: str(label) for iri, label in found.items()}
 
 
-def short(iri: URIRef) -> str:
-    return curie(str(iri))
-
-
 def cell(value: Node | None, names: dict[URIRef, str]) -> str:
     if value is None:
         return ""
     if isinstance(value, URIRef):
-        return names.get(value) or short(value)
+        return names.get(value) or curie(str(value))
     return str(value)
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from loaders import terms
 from loaders.graph.dataset import Dataset
-from loaders.namespaces import MIG, PREFIXES, SH
+from loaders.namespaces import MIG, SH
 
 KINDS = {
     OWL.Class: "class",
@@ -59,11 +60,9 @@ class Module:
 
 
 def curie(iri: URIRef) -> str:
-    text = str(iri)
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1]))):
-        if text.startswith(str(ns)):
-            return f"{prefix}:{text[len(str(ns)) :]}"
-    return f"<{text}>"
+    """The prefixed name, or the IRI between < and >."""
+    short = terms.curie(str(iri))
+    return short if short != str(iri) else f"<{iri}>"
 
 
 def _lang_map(graph: Graph, node: URIRef, prop: URIRef) -> dict[str, str]:

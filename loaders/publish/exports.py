@@ -33,8 +33,9 @@ from rdflib.term import Node
 from loaders.errors import MigkgError
 from loaders.graph.dataset import Dataset
 from loaders.graph.engines import Engine, QueryError
-from loaders.namespaces import GRAPH, MIG, OA, PREFIXES, bind_all
+from loaders.namespaces import GRAPH, MIG, OA, bind_all
 from loaders.project import Project
+from loaders.terms import curie
 
 VIEWS = ("instruments", "positions", "actors", "full")
 GRAPH_FORMATS = ("graphml", "gexf", "cytoscape", "dot", "html")
@@ -117,16 +118,6 @@ def view_triples(dataset: Dataset, engine: Engine, view: str) -> Triples:
 
 
 # --- projection --------------------------------------------------------------------------------
-
-
-def curie(iri: URIRef) -> str:
-    text = str(iri)
-    best = max(
-        ((p, str(ns)) for p, ns in PREFIXES.items() if text.startswith(str(ns))),
-        key=lambda pn: len(pn[1]),
-        default=None,
-    )
-    return f"{best[0]}:{text[len(best[1]) :]}" if best else text
 
 
 Triple = tuple[Node, Node, Node]
@@ -269,7 +260,7 @@ def label(graphs: Graph | Triples | Sequence[Triples], node: Node | None, lang: 
         for name in sorted(names, key=str):
             if isinstance(name, Literal) and (name.language or None) == want:
                 return str(name)
-    return curie(node) if isinstance(node, URIRef) else str(node)
+    return curie(str(node)) if isinstance(node, URIRef) else str(node)
 
 
 def _type(view: Triples, node: Node) -> URIRef | None:
@@ -321,7 +312,7 @@ def project(
                 key,
                 iri=key,
                 label=name(n),
-                type=curie(kind) if kind else "",
+                type=curie(str(kind)) if kind else "",
                 kind=name(kind) if kind else "",
             )
         return key
@@ -412,7 +403,7 @@ def render_view(
         return _rdf(graph, view, fmt)
     network = project(graph, lang, ontology)
     writer: dict[str, Callable[[nx.MultiDiGraph], str]] = {
-        "graphml": _graphml,
+        "graphml": graphml,
         "gexf": _gexf,
         "cytoscape": _cytoscape,
         "dot": _dot,
@@ -456,7 +447,7 @@ def _attr(value: str) -> str:
     return value.replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;")
 
 
-def _graphml(g: nx.MultiDiGraph) -> str:
+def graphml(g: nx.MultiDiGraph) -> str:
     """GraphML, written directly: the same text as networkx's writer (a test compares
     them), about ten times faster, since every value here is a string."""
     values = [v for _, d in g.nodes(data=True) for v in d.values()]
