@@ -86,13 +86,16 @@ def read_inputs(project: Project, extract: bool = True) -> list[ox.Quad]:
         from rdflib import Graph
 
         from loaders.extract.extracted import READS, extracted
-        from loaders.graph.dataset import scope_of
         from loaders.terms import from_ox
 
         reads = {ox.NamedNode(str(p)) for p in READS}
+        curated_graphs = {
+            ox.NamedNode(str(project.graph_iri(f)))
+            for f in project.input_files(("ontology", "instances"))
+        }
         curated = Graph(bind_namespaces="none")
         for q in quads:
-            if q.predicate in reads and scope_of(q.graph_name.value) in ("ontology", "instances"):  # type: ignore[union-attr]
+            if q.predicate in reads and q.graph_name in curated_graphs:
                 curated.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
         for iri, graph in extracted(project, curated).items():
             name = ox.NamedNode(str(iri))
