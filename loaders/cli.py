@@ -282,13 +282,14 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from loaders.graph.query import stored
-    from loaders.publish.endpoint import load_quads, port_free, queries_page, start
+    from loaders.publish.endpoint import port_free, queries_page, start
 
     project = _project(args)
     if not port_free(args.host, args.port):  # say so before the build, not after it
         raise MigkgError(f"{args.host}:{args.port} is in use: choose another port with --port")
-    location = project.dist / "oxigraph"
-    triples = load_quads(_dataset(args).quads_in(), location)
+    dataset = _dataset(args)  # built now if stale: dist/store is the graph, on disk
+    location = project.dist / "store"
+    triples = len(dataset.store())
     proc = start(location, args.host, args.port, read_only=True)
     page = project.dist / "queries.html"
     page.write_text(queries_page(args.host, args.port, stored(project)), encoding="utf-8")

@@ -18,6 +18,17 @@ from rdflib import URIRef
 from loaders.errors import MigkgError
 from loaders.namespaces import GRAPH
 
+SCOPES = ("ontology", "instances", "extracted", "shapes", "external")
+GRAPH_SCOPES = ("ontology", "instances", "extracted")
+"""The scopes that make up "the graph", for every command that reads it."""
+
+
+def scope_of(graph: str) -> str:
+    """The scope of a named graph's IRI (``""`` for a graph outside the project's)."""
+    path = graph.removeprefix(str(GRAPH)) if graph.startswith(str(GRAPH)) else ""
+    return path.split("/", 1)[0]
+
+
 INPUT_FOLDERS = ("ontology", "instances", "shapes")
 """Folders whose Turtle files make up the graph, in build order."""
 

@@ -23,9 +23,10 @@ from rdflib.term import Node
 
 from loaders.check.shacl_sparql import RawResult
 from loaders.errors import MigkgError
-from loaders.graph.dataset import GRAPH_SCOPES, Dataset
+from loaders.graph.dataset import Dataset
 from loaders.graph.engines import Engine
 from loaders.namespaces import SH, bind_all
+from loaders.project import GRAPH_SCOPES
 
 SEVERITY_ORDER = {"Violation": 3, "Warning": 2, "Info": 1}
 

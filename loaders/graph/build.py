@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ import pyoxigraph as ox
 from loaders.errors import InputError
 from loaders.files import write_atomically
 from loaders.namespaces import PREFIXES
-from loaders.project import Project
+from loaders.project import GRAPH_SCOPES, Project, scope_of
 from loaders.terms import OxTerm, curie, to_ox
 
 OUTPUTS = ("graph.nq", "graph.trig", "graph.ttl")
@@ -169,27 +170,62 @@ def up_to_date(project: Project, digest: str) -> bool:
         record.get("inputs") == digest
         and set(record.get("outputs", [])) == set(OUTPUTS)
         and all(p.is_file() for p in outputs)
+        and (project.dist / STORE).is_dir()
     )
 
 
 def write(project: Project, quads: list[ox.Quad], digest: str) -> list[Path]:
-    """The outputs under dist/ and dist/build.json naming the inputs' digest, all written
-    atomically (a failed build leaves the last one as it was)."""
-    outputs: dict[Path, str | bytes] = {
-        project.dist / name: text for name, text in texts(quads).items()
-    }
+    """The outputs under dist/, the persisted store (dist/store) and dist/build.json naming
+    the inputs' digest, all written atomically (a failed build leaves the last one as it
+    was; the store is made beside it and swapped in)."""
+    written = texts(quads)
+    outputs: dict[Path, str | bytes] = {project.dist / name: text for name, text in written.items()}
     record = {"inputs": digest, "outputs": list(OUTPUTS)}
     outputs[project.dist / "build.json"] = json.dumps(record, indent=1) + "\n"
-    write_atomically(outputs)
-    return [project.dist / name for name in OUTPUTS]
+    project.dist.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".store.", dir=project.dist) as tmp:
+        fresh = Path(tmp) / STORE
+        persist(quads, fresh)
+        write_atomically(outputs)
+        old = Path(tmp) / "old"
+        target = project.dist / STORE
+        if target.exists():
+            target.rename(old)
+        fresh.rename(target)
+    return [project.dist / name for name in OUTPUTS] + [project.dist / STORE]
+
+
+STORE = "store"
+"""dist/store: the graph (GRAPH_SCOPES) in an Oxigraph store on disk, which a command
+opens read-only at once instead of loading the quads."""
+
+
+def persist(quads: list[ox.Quad], location: Path) -> None:
+    """The quads of the graph's scopes in a new on-disk store: each in its named graph, and
+    their union (a set) as the default graph."""
+    kept = [
+        q
+        for q in quads
+        if isinstance(q.graph_name, ox.NamedNode) and scope_of(q.graph_name.value) in GRAPH_SCOPES
+    ]
+    store = ox.Store(str(location))
+    store.bulk_load(ox.serialize(kept, format=ox.RdfFormat.N_QUADS) or b"", ox.RdfFormat.N_QUADS)
+    union = {q.triple: None for q in kept}
+    store.bulk_load(
+        ox.serialize(union, format=ox.RdfFormat.N_TRIPLES) or b"",
+        ox.RdfFormat.N_TRIPLES,
+        to_graph=ox.DefaultGraph(),
+    )
+    store.flush()
+    del store
 
 
 def build(project: Project, force: bool = False) -> tuple[list[ox.Quad], list[Path]]:
-    """The dataset's quads, built and written now (``[]`` written when dist/ was up to
-    date and not ``force``d: then the quads are read from dist/graph.nq)."""
+    """The dataset's quads, built and written now, and the paths written; ``([], [])``
+    when dist/ was up to date with the inputs and the build not ``force``d."""
     digest = inputs_digest(project)
     if not force and up_to_date(project, digest):
-        return read_built(project), []
+        return [], []
     quads = read_inputs(project)
     return quads, write(project, quads, digest)
 

@@ -26,41 +26,42 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Dataset as RdflibDataset
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from loaders.errors import MigkgError
-from loaders.namespaces import GRAPH, bind_all
-from loaders.project import Project
+from loaders.namespaces import bind_all
+from loaders.project import GRAPH_SCOPES, SCOPES, Project, scope_of
 from loaders.terms import from_ox
 
 if TYPE_CHECKING:
     from loaders.graph.engines import Engine
 
-SCOPES = ("ontology", "instances", "extracted", "shapes", "external")
-GRAPH_SCOPES = ("ontology", "instances", "extracted")
-"""The scopes that make up "the graph", for every command that reads it."""
 
-
-def scope_of(graph: str) -> str:
-    """The scope of a named graph's IRI (``""`` for a graph outside the project's)."""
-    path = graph.removeprefix(str(GRAPH)) if graph.startswith(str(GRAPH)) else ""
-    return path.split("/", 1)[0]
-
-
-@dataclass
 class Dataset:
-    """The quads of a build, with the views the commands need made from them on demand."""
+    """The quads of a build, with the views the commands need made from them on demand:
+    the quads themselves are read from dist/graph.nq only when a command asks for them
+    (a query on the persisted store needs none)."""
 
-    project: Project
-    quads: list[ox.Quad]
-    _terms: dict[object, Node] = field(default_factory=dict, repr=False)
-    _graphs: list[tuple[URIRef, Graph]] | None = field(default=None, repr=False)
+    def __init__(
+        self, project: Project, quads: list[ox.Quad] | None = None, built: bool = False
+    ) -> None:
+        self.project = project
+        self._quads = quads
+        self.built = built  # dist/ holds this dataset (and its store, dist/store)
+        self._terms: dict[object, Node] = {}
+        self._graphs: dict[str, Graph] | None = None
+
+    @property
+    def quads(self) -> list[ox.Quad]:
+        if self._quads is None:
+            from loaders.graph.build import read_built
+
+            self._quads = read_built(self.project)
+        return self._quads
 
     def _check(self, scopes: Iterable[str]) -> tuple[str, ...]:
         chosen = tuple(scopes)
@@ -87,55 +88,59 @@ class Dataset:
 
     # --- rdflib views -------------------------------------------------------------------
 
-    def graphs(self) -> list[tuple[URIRef, Graph]]:
-        """Every named graph as an rdflib Graph, in IRI order."""
+    def _rdflib(self, scopes: tuple[str, ...]) -> dict[str, Graph]:
+        """The named graphs of the scopes as rdflib Graphs, each made once, on demand."""
         if self._graphs is None:
-            by_name: dict[str, Graph] = {}
+            self._graphs = {}
+        missing = [s for s in scopes if not any(scope_of(n) == s for n in self._graphs)]
+        if missing:
             term = self.term
-            for q in self.quads:
-                name = str(q.graph_name.value) if isinstance(q.graph_name, ox.NamedNode) else ""
-                graph = by_name.get(name)
+            for q in self.quads_in(missing):
+                name = q.graph_name.value  # type: ignore[union-attr]
+                graph = self._graphs.get(name)
                 if graph is None:
-                    graph = by_name[name] = Graph(identifier=URIRef(name), bind_namespaces="none")
+                    graph = self._graphs[name] = Graph(
+                        identifier=URIRef(name), bind_namespaces="none"
+                    )
                 graph.add((term(q.subject), term(q.predicate), term(q.object)))
-            self._graphs = sorted(((URIRef(n), g) for n, g in by_name.items() if n), key=str)
-        return self._graphs
+        return {n: g for n, g in self._graphs.items() if scope_of(n) in scopes}
+
+    def graphs(self, scopes: Iterable[str] = SCOPES) -> list[tuple[URIRef, Graph]]:
+        """The named graphs (of the scopes: every one by default) as rdflib Graphs, in IRI
+        order."""
+        chosen = self._rdflib(self._check(scopes))
+        return [(URIRef(n), chosen[n]) for n in sorted(chosen)]
 
     def union(self, scopes: Iterable[str] = GRAPH_SCOPES, into: Graph | None = None) -> Graph:
         """The triples of the scopes' graphs, merged into a new rdflib Graph (or ``into``)."""
-        wanted = self._check(scopes)
         merged = bind_all(Graph(bind_namespaces="none") if into is None else into)
-        for iri, graph in self.graphs():
-            if scope_of(str(iri)) in wanted:
-                merged += graph
+        for _, graph in self.graphs(scopes):
+            merged += graph
         return merged
-
-    def rdflib_dataset(self, scopes: Iterable[str] = GRAPH_SCOPES) -> RdflibDataset:
-        """The scopes' named graphs in an rdflib Dataset whose default graph is their union."""
-        wanted = self._check(scopes)
-        dataset = RdflibDataset(default_union=True)
-        bind_all(dataset)
-        for iri, graph in self.graphs():
-            if scope_of(str(iri)) in wanted:
-                named = dataset.graph(iri)
-                for triple in graph:
-                    named.add(triple)
-        return dataset
 
     def files_of(self, node: Node) -> list[str]:
         """The input files (or extracted graphs) that describe ``node``."""
-        return sorted(
-            self.project.path_of_graph(str(iri))
-            for iri, g in self.graphs()
-            if (node, None, None) in g
-        )
+        if not hasattr(self, "_subjects"):
+            index: dict[object, set[str]] = {}
+            for q in self.quads:
+                index.setdefault(self.term(q.subject), set()).add(q.graph_name.value)  # type: ignore[union-attr]
+            self._subjects = index
+        return sorted(self.project.path_of_graph(g) for g in self._subjects.get(node, ()))
 
     # --- Oxigraph ------------------------------------------------------------------------
 
     def store(self, scopes: Iterable[str] = GRAPH_SCOPES) -> ox.Store:
-        """The scopes' named graphs in an in-memory Oxigraph store, and their union (a set)
-        as its default graph."""
-        quads = self.quads_in(scopes)
+        """The scopes' named graphs in an Oxigraph store, and their union (a set) as its
+        default graph: the build's persisted store (dist/store, opened read-only at once)
+        for the graph's scopes, else one made in memory."""
+        chosen = self._check(scopes)
+        persisted = self.project.dist / "store"
+        if self.built and chosen == GRAPH_SCOPES and persisted.is_dir():
+            try:
+                return ox.Store.read_only(str(persisted))
+            except OSError:
+                pass  # another process holds it (a server): make one in memory
+        quads = self.quads_in(chosen)
         store = ox.Store()
         store.bulk_extend(quads)
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
@@ -158,9 +163,12 @@ def _stderr(message: str) -> None:
 
 def load(project: Project, say: Callable[[str], None] = _stderr) -> Dataset:
     """The built dataset, built now if an input changed since the last build."""
-    from loaders.graph.build import build
+    from loaders.graph.build import inputs_digest, read_inputs, up_to_date, write
 
-    quads, written = build(project)
-    if written:
-        say("migkg: dist/ was not up to date with the inputs: built it")
-    return Dataset(project, quads)
+    digest = inputs_digest(project)
+    if up_to_date(project, digest):
+        return Dataset(project, built=True)
+    quads = read_inputs(project)
+    write(project, quads, digest)
+    say("migkg: dist/ was not up to date with the inputs: built it")
+    return Dataset(project, quads, built=True)
