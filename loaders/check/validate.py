@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
@@ -93,15 +93,6 @@ def _files_of(build: Dataset, node: Node) -> list[str]:
     return build.files_of(node)
 
 
-def _label(graph: Graph, node: Node | None) -> str:
-    labels = {
-        lbl.language: str(lbl)
-        for lbl in graph.objects(node, RDFS.label)
-        if isinstance(lbl, Literal)
-    }
-    return labels.get("en") or labels.get("nl") or next(iter(labels.values()), "")
-
-
 def _short(graph: Graph, node: object) -> str:
     if isinstance(node, URIRef):
         return graph.namespace_manager.normalizeUri(node)
@@ -149,12 +140,11 @@ def run(build: Dataset, engine: str = "sparql", on: Engine | None = None) -> Rep
     if not len(shapes):
         raise MigkgError("shapes/: no shapes to validate with")
     check_shapes(shapes, build.union(["ontology"]), build)
-    data = build.union(GRAPH_SCOPES, into=PreparedQueryGraph())
     from loaders.check import shacl_sparql
 
     if on is not None:
         raw = shacl_sparql.validate_engine(on, shapes)
-        return _report(build, raw, shapes, data, on)
+        return _report(build, raw, shapes, on)
     if engine == "sparql":
         try:
             plan = list(shacl_sparql.queries(shapes))  # compile first: Unsupported before work
@@ -164,28 +154,26 @@ def run(build: Dataset, engine: str = "sparql", on: Engine | None = None) -> Rep
             print(f"note: validating with pySHACL: {why}", file=sys.stderr)
             engine = "pyshacl"
     if engine == "pyshacl":
-        raw = pyshacl_results(data, shapes)
-    return _report(build, raw, shapes, data, None)
+        raw = pyshacl_results(build.union(GRAPH_SCOPES, into=PreparedQueryGraph()), shapes)
+    return _report(build, raw, shapes, build.engine("oxigraph"))
 
 
-def _report(
-    build: Dataset, raw: list[RawResult], shapes: Graph, data: Graph, on: Engine | None
-) -> Report:
-    names: dict[URIRef, str] = {}
-    if on is not None:
-        from loaders.graph.query import labels
+def _report(build: Dataset, raw: list[RawResult], shapes: Graph, on: Engine) -> Report:
+    """The report: each result with its focus node's label (read on the engine that holds
+    the graph), the file that describes it, and its values in prefixed form."""
+    from loaders.graph.query import labels
 
-        names = labels(on, {r.focus for r in raw if isinstance(r.focus, URIRef)}, "en")
+    names = labels(on, {r.focus for r in raw if isinstance(r.focus, URIRef)}, "en")
     graph = report_graph(raw, shapes)
     results = [
         Result(
             focus=str(r.focus),
-            focus_label=names.get(r.focus, "") if on is not None else _label(data, r.focus),  # type: ignore[call-overload]
+            focus_label=names.get(r.focus, ""),  # type: ignore[call-overload]
             severity=str(r.severity).rsplit("#", 1)[-1],
             shape=_short(shapes, r.shape) if isinstance(r.shape, URIRef) else "(anonymous shape)",
             message=r.message,
             path=path_text(shapes, r.path) if r.path is not None else None,
-            value=_short(data, r.value) if r.value is not None else None,
+            value=_short(shapes, r.value) if r.value is not None else None,
             files=_files_of(build, r.focus),
         )
         for r in raw

@@ -54,6 +54,7 @@ class Dataset:
         self.built = built  # dist/ holds this dataset (and its store, dist/store)
         self._terms: dict[object, Node] = {}
         self._graphs: dict[str, Graph] | None = None
+        self._selected: dict[tuple[str, ...], list[ox.Quad]] = {}
 
     @property
     def quads(self) -> list[ox.Quad]:
@@ -71,13 +72,22 @@ class Dataset:
         return chosen
 
     def quads_in(self, scopes: Iterable[str] = GRAPH_SCOPES) -> list[ox.Quad]:
-        """The quads of the named graphs in the scopes."""
+        """The quads of the named graphs in the scopes (each selection made once)."""
         wanted = self._check(scopes)
-        return [
-            q
-            for q in self.quads
-            if isinstance(q.graph_name, ox.NamedNode) and scope_of(q.graph_name.value) in wanted
-        ]
+        if wanted not in self._selected:
+            names: dict[object, bool] = {}
+            selected = []
+            for q in self.quads:
+                inside = names.get(q.graph_name)
+                if inside is None:
+                    name = q.graph_name
+                    inside = names[name] = (
+                        isinstance(name, ox.NamedNode) and scope_of(name.value) in wanted
+                    )
+                if inside:
+                    selected.append(q)
+            self._selected[wanted] = selected
+        return self._selected[wanted]
 
     def term(self, term: object) -> Node:
         """An rdflib term for a pyoxigraph one (each distinct term converted once)."""
