@@ -327,16 +327,19 @@ def test_graphml_of_values_that_are_not_strings_falls_back_to_networkx() -> None
 
 
 def test_export_uses_the_last_build_while_no_input_changed(project_copy: Project) -> None:
-    """After `migkg build`, export reads dist/graph.nq; once an input changes, it builds
-    anew and sees the change."""
+    """After `migkg build`, export reads the build (its store, dist/store); once an input
+    changes, it builds anew and sees the change."""
+    import pyoxigraph as ox
+
     root = ["--root", str(project_copy.root)]
     assert main([*root, "build"]) == 0
-    nq = project_copy.dist / "graph.nq"
-    frontex = (
-        "<https://w3id.org/migkg/id/actor/frontex> <http://www.w3.org/2000/01/rdf-schema#label>"
-    )
-    kept = [line for line in nq.read_text(encoding="utf-8").splitlines() if frontex not in line]
-    nq.write_text("\n".join(kept) + "\n", encoding="utf-8")  # the build, with a label less
+    store = ox.Store(str(project_copy.dist / "store"))  # the build, with a label less
+    frontex = ox.NamedNode("https://w3id.org/migkg/id/actor/frontex")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    for quad in list(store.quads_for_pattern(frontex, label, None, None)):
+        store.remove(quad)
+    store.flush()
+    del store
     out = project_copy.root / "actors.graphml"
     args = [*root, "export", "--view", "actors", "--format", "graphml", "-o", str(out)]
     assert main(args) == 0
