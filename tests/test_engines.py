@@ -76,7 +76,6 @@ def reference(build: Dataset) -> Reference:
 # Faults of Virtuoso 7.2 that no rewrite has mended yet (docs/engine-faults-virtuoso.md):
 # kept as strict expected failures, so that a mend shows up as a failure to remove here.
 VIRTUOSO_FAULTS = {
-    "cq-nl-quota": "statedTotal unbound: a FILTER inside an OPTIONAL over a sub-SELECT",
     "instruments": "the view loses the links between instruments (614 of 645 triples)",
 }
 
