@@ -75,7 +75,9 @@ def reference(build: Dataset) -> Reference:
 
 # Faults of Virtuoso 7.2 that no rewrite has mended yet (docs/engine-faults-virtuoso.md):
 # kept as strict expected failures, so that a mend shows up as a failure to remove here.
-VIRTUOSO_FAULTS = {}
+VIRTUOSO_FAULTS = {
+    "instruments": "the view loses the links between instruments (614 of 645 triples)",
+}
 
 
 def known_fault(engine: Engine, name: str) -> None:
