@@ -72,10 +72,6 @@ def reference(build: Dataset) -> Reference:
 # Faults of Virtuoso 7.2 that no rewrite has mended yet (docs/engine-faults-virtuoso.md):
 # kept as strict expected failures, so that a mend shows up as a failure to remove here.
 VIRTUOSO_FAULTS = {
-    "cq-instruments-on-article": "kind unbound (FILTER NOT EXISTS over a subClassOf path)",
-    "cq-pact-instruments": "kind unbound (FILTER NOT EXISTS over a subClassOf path)",
-    "cq-timeline": "kind unbound on one row",
-    "cq-nl-quota": "statedTotal unbound: a FILTER inside an OPTIONAL over a sub-SELECT",
     "instruments": "the view loses the links between instruments (614 of 645 triples)",
     "validation": "a property path in FILTER EXISTS on a variable bound outside never matches, "
     "so every sh:class test fails (and a negated sameTerm disjunction, so every sh:in)",
