@@ -72,7 +72,6 @@ def reference(build: Dataset) -> Reference:
 # Faults of Virtuoso 7.2 that no rewrite has mended yet (docs/engine-faults-virtuoso.md):
 # kept as strict expected failures, so that a mend shows up as a failure to remove here.
 VIRTUOSO_FAULTS = {
-    "instruments": "the view loses the links between instruments (614 of 645 triples)",
     "validation": "a property path in FILTER EXISTS on a variable bound outside never matches, "
     "so every sh:class test fails (and a negated sameTerm disjunction, so every sh:in)",
 }
