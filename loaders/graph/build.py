@@ -18,11 +18,12 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from loaders.errors import InputError
+from loaders.errors import InputError, MigkgError
 from loaders.files import write_atomically
 from loaders.namespaces import PREFIXES
 from loaders.project import GRAPH_SCOPES, Project, scope_of
@@ -220,14 +221,34 @@ def persist(quads: list[ox.Quad], location: Path) -> None:
     del store
 
 
+@contextmanager
+def locked(project: Project) -> Iterator[None]:
+    """One build at a time in a checkout: two commands that find dist/ stale at once (or
+    two test workers) build in turn, and the second finds the first's build fresh."""
+    import fcntl
+
+    try:
+        project.dist.mkdir(parents=True, exist_ok=True)
+        handle = (project.dist / ".build.lock").open("a")
+    except OSError as exc:
+        raise MigkgError(f"{project.dist}: cannot write the build there: {exc.strerror}") from exc
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def build(project: Project, force: bool = False) -> tuple[list[ox.Quad], list[Path]]:
     """The dataset's quads, built and written now, and the paths written; ``([], [])``
     when dist/ was up to date with the inputs and the build not ``force``d."""
-    digest = inputs_digest(project)
-    if not force and up_to_date(project, digest):
-        return [], []
-    quads = read_inputs(project)
-    return quads, write(project, quads, digest)
+    with locked(project):
+        digest = inputs_digest(project)
+        if not force and up_to_date(project, digest):
+            return [], []
+        quads = read_inputs(project)
+        return quads, write(project, quads, digest)
 
 
 def read_built(project: Project) -> list[ox.Quad]:

@@ -173,12 +173,11 @@ def _stderr(message: str) -> None:
 
 def load(project: Project, say: Callable[[str], None] = _stderr) -> Dataset:
     """The built dataset, built now if an input changed since the last build."""
-    from loaders.graph.build import inputs_digest, read_inputs, up_to_date, write
+    from loaders.graph.build import build, inputs_digest, up_to_date
 
-    digest = inputs_digest(project)
-    if up_to_date(project, digest):
+    if up_to_date(project, inputs_digest(project)):
         return Dataset(project, built=True)
-    quads = read_inputs(project)
-    write(project, quads, digest)
-    say("migkg: dist/ was not up to date with the inputs: built it")
-    return Dataset(project, quads, built=True)
+    quads, written = build(project)  # under the build lock: it checks again
+    if written:
+        say("migkg: dist/ was not up to date with the inputs: built it")
+    return Dataset(project, quads or None, built=True)
