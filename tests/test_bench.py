@@ -68,6 +68,30 @@ def test_bench_times_every_query_and_view_and_writes_json(
     assert "| load |" in capsys.readouterr().out
 
 
+def test_bench_on_virtuoso_pushes_and_times_every_query_against_the_embedded_engine(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--backends virtuoso: a private Virtuoso 7.2, the synthetic graph pushed to it (all
+    of it read back: the push counts come back), every stored query and view run there."""
+    import os
+    import shutil
+
+    if not shutil.which("virtuoso-t"):
+        if os.environ.get("CI"):
+            pytest.fail("Virtuoso is not installed: .ci/run installs virtuoso-opensource")
+        pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource)")
+    out = tmp_path / "bench.json"
+    args = ["bench", "--sizes", "2000", "--backends", "oxigraph,virtuoso", "--repeat", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    embedded, virtuoso = json.loads(out.read_text(encoding="utf-8"))
+    assert virtuoso["backend"] == "virtuoso"
+    assert virtuoso["triples"] == embedded["triples"]  # everything pushed arrived
+    assert virtuoso["steps"]["push"] > 0
+    timed = {f"query {q.name}" for q in stored(project)} | {"export instruments"}
+    assert all(virtuoso["steps"][step] > 0 for step in timed)
+    assert "| push |" in capsys.readouterr().out
+
+
 def test_a_step_past_the_time_limit_is_reported_not_waited_for(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
