@@ -171,6 +171,14 @@ def test_hostile_parameters_stay_values_on_the_server(server: Endpoint, build: D
     assert any(str(r[1]) == "https://w3id.org/migkg/id/actor/frontex" for r in found.rows)
 
 
+def test_a_query_the_server_refuses_names_the_server_and_its_reason(server: Endpoint) -> None:
+    remote = RemoteEngine(server.query_url, timeout=10)
+    with pytest.raises(MigkgError) as refused:
+        remote.select("SELECT ?x WHERE { ?x ?y }")
+    message = str(refused.value)
+    assert server.query_url in message and "400" in message and "\n" not in message
+
+
 def count_default(endpoint: Endpoint) -> int:
     rows = engine(endpoint).select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
     return int(str(rows[0][0]))

@@ -192,9 +192,12 @@ def test_a_query_that_does_not_parse_is_exit_2_naming_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path, HEADER + "SELECT ?x WHERE { ?x ?y }\n")
-    assert main(["query", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert str(path) in err and "does not parse" in err
+    for engine in ("oxigraph", "rdflib"):
+        assert main(["query", str(path), "--engine", engine]) == 2
+        err = capsys.readouterr().err
+        # one line that names the file, the engine that refused it and why
+        assert str(path) in err and f"{engine}: the query does not parse" in err
+        assert err.count("\n") == 1
 
 
 def test_a_parameter_the_query_does_not_use_is_an_error(tmp_path: Path) -> None:
