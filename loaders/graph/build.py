@@ -27,7 +27,7 @@ from loaders.errors import InputError, MigkgError
 from loaders.files import write_atomically
 from loaders.namespaces import PREFIXES
 from loaders.project import GRAPH_SCOPES, Project, scope_of
-from loaders.terms import OxTerm, curie, to_ox
+from loaders.terms import curie, to_ox
 
 OUTPUTS = ("graph.nq", "graph.trig", "graph.ttl")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -41,23 +41,11 @@ def syntax_error(name: str, exc: SyntaxError) -> InputError:
     return InputError(name, f"Turtle syntax error: {text}", line)
 
 
-def stable_blank_nodes(quads: Iterable[ox.Quad | ox.Triple], prefix: str) -> Iterator[ox.Quad]:
-    """The quads with each blank node named by ``prefix`` and its order of appearance (a
-    parser names them at random), so that the same input gives the same names."""
-    names: dict[ox.BlankNode, ox.BlankNode] = {}
-
-    def stable(term: OxTerm) -> OxTerm:
-        if isinstance(term, ox.BlankNode):
-            return names.setdefault(term, ox.BlankNode(f"{prefix}b{len(names)}"))
-        return term
-
-    for q in quads:
-        graph = q.graph_name if isinstance(q, ox.Quad) else ox.DefaultGraph()
-        yield ox.Quad(stable(q.subject), q.predicate, stable(q.object), graph)  # type: ignore[arg-type]
-
-
 def parse_file(project: Project, path: Path, index: int) -> list[ox.Quad]:
-    """One Turtle file as quads in its named graph; a problem names the file and line."""
+    """One Turtle file as quads in its named graph; a problem names the file and line.
+
+    Blank nodes are named by the file's ``index`` and their order of appearance (a parser
+    names them at random), so that the same input gives the same names."""
     name = project.relative(path)
     graph = ox.NamedNode(str(project.graph_iri(path)))
     try:
@@ -69,10 +57,16 @@ def parse_file(project: Project, path: Path, index: int) -> list[ox.Quad]:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(name, f"not UTF-8 text (byte {exc.start})", line) from exc
     quads: dict[ox.Quad, None] = {}
+    names: dict[ox.BlankNode, ox.BlankNode] = {}
+    blank = ox.BlankNode
     try:
-        triples = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
-        for q in stable_blank_nodes(triples, f"f{index}"):
-            quads[ox.Quad(q.subject, q.predicate, q.object, graph)] = None
+        for t in ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
+            s, o = t.subject, t.object
+            if type(s) is blank:
+                s = names.setdefault(s, blank(f"f{index}b{len(names)}"))
+            if type(o) is blank:
+                o = names.setdefault(o, blank(f"f{index}b{len(names)}"))
+            quads[ox.Quad(s, t.predicate, o, graph)] = None
     except SyntaxError as exc:
         raise syntax_error(name, exc) from exc
     return list(quads)
@@ -118,10 +112,7 @@ def in_order(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
 def texts(quads: list[ox.Quad]) -> dict[str, bytes]:
     """dist/graph.nq and graph.trig (named graphs) and graph.ttl (their union), sorted."""
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
-    union = sorted(
-        {ox.Triple(q.subject, q.predicate, q.object) for q in quads},
-        key=lambda t: (str(t.subject), str(t)),
-    )
+    union = sorted(dict.fromkeys(q.triple for q in quads), key=lambda t: (str(t.subject), str(t)))
     return {
         "graph.nq": ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"",
         "graph.trig": ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes) or b"",
@@ -132,12 +123,12 @@ def texts(quads: list[ox.Quad]) -> dict[str, bytes]:
 def counts(quads: Iterable[ox.Quad]) -> tuple[list[tuple[str, int]], int]:
     """Instances per asserted class in the union (prefixed class name, count), sorted by
     name, and the number of triples in the union."""
-    union = {(q.subject, q.predicate, q.object) for q in quads}
-    per_class: Counter[str] = Counter()
-    for _, p, o in union:
-        if p == RDF_TYPE and isinstance(o, ox.NamedNode):
-            per_class[curie(o.value)] += 1
-    return sorted(per_class.items()), len(union)
+    union = {q.triple for q in quads}
+    per_class: Counter[object] = Counter(
+        t.object for t in union if type(t.object) is ox.NamedNode and t.predicate == RDF_TYPE
+    )
+    named = sorted((curie(c.value), n) for c, n in per_class.items())  # type: ignore[attr-defined]
+    return named, len(union)
 
 
 def format_rows(rows: list[tuple[str, int]], triples: int) -> str:
@@ -210,12 +201,9 @@ def persist(quads: list[ox.Quad], location: Path) -> None:
         if isinstance(q.graph_name, ox.NamedNode) and scope_of(q.graph_name.value) in GRAPH_SCOPES
     ]
     store = ox.Store(str(location))
-    store.bulk_load(ox.serialize(kept, format=ox.RdfFormat.N_QUADS) or b"", ox.RdfFormat.N_QUADS)
-    union = {q.triple: None for q in kept}
-    store.bulk_load(
-        ox.serialize(union, format=ox.RdfFormat.N_TRIPLES) or b"",
-        ox.RdfFormat.N_TRIPLES,
-        to_graph=ox.DefaultGraph(),
+    store.bulk_extend(kept)
+    store.bulk_extend(
+        ox.Quad(t.subject, t.predicate, t.object) for t in dict.fromkeys(q.triple for q in kept)
     )
     store.flush()
     del store
