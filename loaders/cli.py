@@ -333,7 +333,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     endpoint = _endpoint(args)
     pushed = push(endpoint, _dataset(args), args.graph)
-    print(f"pushed {len(pushed)} graph(s), {sum(pushed.values())} triples, counts checked")
+    print(f"pushed {len(pushed)} graph(s), {sum(pushed.values())} triples, each read back whole")
     return EXIT_OK
 
 
