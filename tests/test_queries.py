@@ -83,15 +83,6 @@ def test_competency_question_gives_the_expected_rows(
     assert render(table, "csv", {}) == expected.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
-def test_rdflib_and_oxigraph_give_the_same_rows(
-    store: OxigraphEngine, rdf: Engine, query: StoredQuery
-) -> None:
-    bound = bindings(query, [])
-    fast = render(run(store, query, bound), "csv", {})
-    assert render(run(rdf, query, bound), "csv", {}) == fast
-
-
 @pytest.mark.parametrize("query", CHECKS, ids=lambda q: q.name)
 def test_hygiene_check_finds_nothing(store: OxigraphEngine, query: StoredQuery) -> None:
     assert answer(store, query).rows == []
