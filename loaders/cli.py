@@ -168,9 +168,9 @@ def cmd_query(args: argparse.Namespace) -> int:
     table = run(engine, query, bound)
     names = {}
     if args.format in ("table", "md"):
-        from rdflib import URIRef
+        import pyoxigraph as ox
 
-        iris = {v for row in table.rows for v in row if isinstance(v, URIRef)}
+        iris = {v for row in table.rows for v in row if isinstance(v, ox.NamedNode)}
         names = labels(engine, iris, args.lang or "en")
     _write_or_print(render(table, args.format, names), args.output, quiet=True)
     return EXIT_OK

@@ -1,7 +1,5 @@
-"""The one prefix map of the project.
-
-Every Turtle file, query, export and test takes its prefixes from here, so that a
-prefix means the same namespace everywhere. ``bind_all`` puts them on a graph.
+"""The project's namespaces as rdflib Namespaces, made from the one prefix map in
+``loaders.iris``. ``bind_all`` puts the prefixes on a graph.
 """
 
 from __future__ import annotations
@@ -9,9 +7,10 @@ from __future__ import annotations
 from typing import Final
 
 from rdflib import Graph, Namespace
-from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
-BASE: Final = "https://w3id.org/migkg/"
+from loaders import iris
+
+BASE: Final = iris.BASE
 
 MIG: Final = Namespace(BASE + "def#")
 """Classes and properties of the ontology: one namespace for every term."""
@@ -44,37 +43,7 @@ LANGUAGE: Final = Namespace("http://publications.europa.eu/resource/authority/la
 WD: Final = Namespace("http://www.wikidata.org/entity/")
 VANN: Final = Namespace("http://purl.org/vocab/vann/")
 
-PREFIXES: Final[dict[str, Namespace]] = {
-    "mig": MIG,
-    "migs": MIGS,
-    "stance": STANCE,
-    "status": STATUS,
-    "dimension": DIMENSION,
-    "role": ROLE,
-    "measure": MEASURE,
-    "unit": UNIT,
-    "eventtype": EVENT_TYPE,
-    "topic": TOPIC,
-    "vann": VANN,
-    "eli": ELI,
-    "oa": OA,
-    "qb": QB,
-    "sh": SH,
-    "celex": CELEX,
-    "restype": RESOURCE_TYPE,
-    "lang": LANGUAGE,
-    "wd": WD,
-    "dcterms": Namespace(str(DCTERMS)),
-    "foaf": Namespace(str(FOAF)),
-    "org": Namespace(str(ORG)),
-    "owl": Namespace(str(OWL)),
-    "prov": Namespace(str(PROV)),
-    "rdf": Namespace(str(RDF)),
-    "rdfs": Namespace(str(RDFS)),
-    "skos": Namespace(str(SKOS)),
-    "time": Namespace(str(TIME)),
-    "xsd": Namespace(str(XSD)),
-}
+PREFIXES: Final[dict[str, Namespace]] = {p: Namespace(ns) for p, ns in iris.PREFIXES.items()}
 
 
 def bind_all(graph: Graph) -> Graph:

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from rdflib import URIRef
-
 from loaders.errors import MigkgError
-from loaders.namespaces import GRAPH
+from loaders.iris import GRAPH
 
 SCOPES = ("ontology", "instances", "extracted", "shapes", "external")
 GRAPH_SCOPES = ("ontology", "instances", "extracted")
@@ -25,7 +23,7 @@ GRAPH_SCOPES = ("ontology", "instances", "extracted")
 
 def scope_of(graph: str) -> str:
     """The scope of a named graph's IRI (``""`` for a graph outside the project's)."""
-    path = graph.removeprefix(str(GRAPH)) if graph.startswith(str(GRAPH)) else ""
+    path = graph.removeprefix(GRAPH) if graph.startswith(GRAPH) else ""
     return path.split("/", 1)[0]
 
 
@@ -90,10 +88,10 @@ class Project:
         except ValueError:
             return path.as_posix()
 
-    def graph_iri(self, path: Path) -> URIRef:
+    def graph_iri(self, path: Path) -> str:
         """The named graph that holds the triples of the file at ``path``."""
-        return GRAPH[self.relative(path)]
+        return GRAPH + self.relative(path)
 
     def path_of_graph(self, graph_iri: str) -> str:
         """The relative path of the file a named graph was read from."""
-        return graph_iri.removeprefix(str(GRAPH))
+        return graph_iri.removeprefix(GRAPH)

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
 
 from loaders.errors import MigkgError
-from loaders.namespaces import ID, PREFIXES
+from loaders.iris import ID, PREFIXES
+
+if TYPE_CHECKING:
+    from rdflib.term import Node
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def to_ox(term: Node) -> OxTerm:
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -36,6 +40,8 @@ def to_ox(term: Node) -> OxTerm:
 
 
 def from_ox(term: object) -> Node:
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -43,7 +49,7 @@ def from_ox(term: object) -> Node:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
+        if term.datatype.value == XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise MigkgError(f"unexpected term {term!r} from the store")
@@ -78,7 +84,7 @@ def canonical_literal(term: OxTerm) -> OxTerm:
 
 
 _NAMESPACES = sorted(
-    [("id", str(ID)), *((p, str(ns)) for p, ns in PREFIXES.items())],
+    [("id", ID), *PREFIXES.items()],
     key=lambda pair: -len(pair[1]),
 )
 

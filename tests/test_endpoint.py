@@ -56,7 +56,7 @@ def server(tmp_path: Path) -> Iterator[Endpoint]:
 
 def named_graphs(endpoint: Endpoint) -> set[str]:
     text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    return {str(row[0]) for row in engine(endpoint).select(text).rows}
+    return {row[0].value for row in engine(endpoint).select(text).rows}
 
 
 def same_answers(remote: RemoteEngine, local: Engine, skip: dict[str, str]) -> list[str]:
@@ -168,7 +168,7 @@ def test_hostile_parameters_stay_values_on_the_server(server: Endpoint, build: D
         assert run(remote, query, bindings(query, [f"text={value}"])).rows == []
     assert count(server, URIRef(PUSHED_GRAPH)) == before
     found = run(remote, query, bindings(query, ["text=Frontex"]))
-    assert any(str(r[1]) == "https://w3id.org/migkg/id/actor/frontex" for r in found.rows)
+    assert any(r[1].value == "https://w3id.org/migkg/id/actor/frontex" for r in found.rows)
 
 
 def test_a_query_the_server_refuses_names_the_server_and_its_reason(server: Endpoint) -> None:
@@ -181,7 +181,7 @@ def test_a_query_the_server_refuses_names_the_server_and_its_reason(server: Endp
 
 def count_default(endpoint: Endpoint) -> int:
     rows = engine(endpoint).select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
-    return int(str(rows[0][0]))
+    return int(rows[0][0].value)  # type: ignore[union-attr]
 
 
 def test_enrich_reads_cdm_metadata_into_an_external_graph(server: Endpoint, build: Dataset) -> None:

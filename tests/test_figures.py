@@ -83,7 +83,7 @@ def engine(build: Dataset) -> Engine:
 
 def run_report(engine: Engine, project: Project, name: str) -> set[tuple[str, ...]]:
     text = (project.root / "queries" / name).read_text(encoding="utf-8")
-    short = lambda v: str(v).removeprefix(str(ID)).removeprefix(PREFIXES["measure"])  # noqa: E731
+    short = lambda v: v.value.removeprefix(str(ID)).removeprefix(PREFIXES["measure"])  # noqa: E731
     return {tuple(short(v) for v in row) for row in engine.select(text).rows}
 
 

@@ -882,7 +882,8 @@ def validate_engine(engine: Engine, shapes: Graph) -> list[RawResult]:
             table = engine.select(query.text)
         except QueryError as error:
             raise QueryError(f"validating {query.shape}: {error.message}") from error
-        found.extend(_results(query, table.columns, table.rows))
+        rows = ([None if v is None else terms.from_ox(v) for v in row] for row in table.rows)
+        found.extend(_results(query, table.columns, rows))
     return found
 
 

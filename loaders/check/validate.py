@@ -161,14 +161,16 @@ def run(build: Dataset, engine: str = "sparql", on: Engine | None = None) -> Rep
 def _report(build: Dataset, raw: list[RawResult], shapes: Graph, on: Engine) -> Report:
     """The report: each result with its focus node's label (read on the engine that holds
     the graph), the file that describes it, and its values in prefixed form."""
+    import pyoxigraph as ox
+
     from loaders.graph.query import labels
 
-    names = labels(on, {r.focus for r in raw if isinstance(r.focus, URIRef)}, "en")
+    names = labels(on, {ox.NamedNode(r.focus) for r in raw if isinstance(r.focus, URIRef)}, "en")
     graph = report_graph(raw, shapes)
     results = [
         Result(
             focus=str(r.focus),
-            focus_label=names.get(r.focus, ""),  # type: ignore[call-overload]
+            focus_label=names.get(str(r.focus), ""),
             severity=str(r.severity).rsplit("#", 1)[-1],
             shape=_short(shapes, r.shape) if isinstance(r.shape, URIRef) else "(anonymous shape)",
             message=r.message,

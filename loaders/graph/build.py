@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from loaders.errors import InputError, MigkgError
 from loaders.files import write_atomically
-from loaders.namespaces import PREFIXES
+from loaders.iris import PREFIXES
 from loaders.project import GRAPH_SCOPES, Project, scope_of
 from loaders.terms import curie, to_ox
 
@@ -111,7 +111,7 @@ def in_order(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
 
 def texts(quads: list[ox.Quad]) -> dict[str, bytes]:
     """dist/graph.nq and graph.trig (named graphs) and graph.ttl (their union), sorted."""
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    prefixes = dict(PREFIXES)
     union = sorted(dict.fromkeys(q.triple for q in quads), key=lambda t: (str(t.subject), str(t)))
     return {
         "graph.nq": ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"",

@@ -29,15 +29,15 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
-from rdflib.term import Node
 
 from loaders.errors import MigkgError
-from loaders.namespaces import bind_all
 from loaders.project import GRAPH_SCOPES, SCOPES, Project, scope_of
 from loaders.terms import from_ox
 
 if TYPE_CHECKING:
+    from rdflib import Graph, URIRef
+    from rdflib.term import Node
+
     from loaders.graph.engines import Engine
 
 
@@ -100,6 +100,8 @@ class Dataset:
 
     def _rdflib(self, scopes: tuple[str, ...]) -> dict[str, Graph]:
         """The named graphs of the scopes as rdflib Graphs, each made once, on demand."""
+        from rdflib import Graph, URIRef
+
         if self._graphs is None:
             self._graphs = {}
         missing = [s for s in scopes if not any(scope_of(n) == s for n in self._graphs)]
@@ -118,11 +120,17 @@ class Dataset:
     def graphs(self, scopes: Iterable[str] = SCOPES) -> list[tuple[URIRef, Graph]]:
         """The named graphs (of the scopes: every one by default) as rdflib Graphs, in IRI
         order."""
+        from rdflib import URIRef
+
         chosen = self._rdflib(self._check(scopes))
         return [(URIRef(n), chosen[n]) for n in sorted(chosen)]
 
     def union(self, scopes: Iterable[str] = GRAPH_SCOPES, into: Graph | None = None) -> Graph:
         """The triples of the scopes' graphs, merged into a new rdflib Graph (or ``into``)."""
+        from rdflib import Graph
+
+        from loaders.namespaces import bind_all
+
         merged = bind_all(Graph(bind_namespaces="none") if into is None else into)
         for _, graph in self.graphs(scopes):
             merged += graph

@@ -10,8 +10,9 @@ through it. Parameters are bound as RDF terms, never pasted into the query text:
 takes them as substitutions, rdflib as ``initBindings``, and a remote endpoint, which the
 protocol gives no other way, as a ``VALUES`` block of checked terms (:func:`with_values`).
 
-Results are rdflib terms (a :class:`Table` for SELECT); a CONSTRUCT gives N-Triples text
-written by Oxigraph's serialiser, one triple a line, whatever the engine.
+Terms are pyoxigraph's, whatever the engine (bound parameters, and the rows of a
+:class:`Table` for SELECT), so that the query path needs no rdflib; a CONSTRUCT gives
+N-Triples text written by Oxigraph's serialiser, one triple a line.
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
 
 from loaders.errors import MigkgError
-from loaders.terms import from_ox, to_ox
+from loaders.terms import XSD_STRING, OxTerm, from_ox, to_ox
 
-Bindings = Mapping[str, Node]
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+Bindings = Mapping[str, OxTerm]
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Table:
     """The rows of a SELECT: a value or None (unbound) per column."""
 
     columns: list[str]
-    rows: list[list[Node | None]]
+    rows: list[list[OxTerm | None]]
 
 
 class QueryError(MigkgError):
@@ -76,7 +77,7 @@ class OxigraphEngine:
     def _run(self, query: str, bindings: Bindings | None) -> object:
         try:
             return self.store.query(
-                query, substitutions={ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+                query, substitutions={ox.Variable(k): v for k, v in (bindings or {}).items()}
             )
         except SyntaxError as exc:
             raise QueryError(f"oxigraph: the query does not parse: {exc}") from exc
@@ -88,17 +89,7 @@ class OxigraphEngine:
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("oxigraph: not a SELECT query")
         columns = [v.value for v in result.variables]
-        terms: dict[object, Node] = {}  # a term repeated over rows is converted once
-
-        def term(value: object) -> Node | None:
-            if value is None:
-                return None
-            found = terms.get(value)
-            if found is None:
-                found = terms[value] = from_ox(value)
-            return found
-
-        return Table(columns, [[term(v) for v in solution] for solution in result])
+        return Table(columns, [list(solution) for solution in result])
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         result = self._run(query, bindings)
@@ -131,8 +122,9 @@ class RdflibEngine:
     def _run(self, query: str, bindings: Bindings | None) -> object:
         from pyparsing import ParseException
 
+        bound = {k: from_ox(v) for k, v in (bindings or {}).items()}
         try:
-            return self.graph.query(query, initBindings=dict(bindings or {}))  # type: ignore[arg-type]
+            return self.graph.query(query, initBindings=bound)  # type: ignore[arg-type]
         except ParseException as exc:
             raise QueryError(f"rdflib: the query does not parse: {exc}") from exc
         except Exception as exc:  # rdflib raises plain exceptions for queries it cannot run
@@ -143,7 +135,17 @@ class RdflibEngine:
         if getattr(result, "type", None) != "SELECT" or result.vars is None:  # type: ignore[attr-defined]
             raise QueryError("rdflib: not a SELECT query")
         columns = [str(v) for v in result.vars]  # type: ignore[attr-defined]
-        return Table(columns, [list(row) for row in result])  # type: ignore[attr-defined]
+        terms: dict[object, OxTerm] = {}  # a term repeated over rows is converted once
+
+        def term(value: object) -> OxTerm | None:
+            if value is None:
+                return None
+            found = terms.get(value)
+            if found is None:
+                found = terms[value] = to_ox(value)  # type: ignore[arg-type]
+            return found
+
+        return Table(columns, [[term(v) for v in row] for row in result])  # type: ignore[attr-defined]
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         result = self._run(query, bindings)
@@ -170,8 +172,8 @@ class RdflibEngine:
 
 def with_values(query: str, bindings: Bindings | None) -> str:
     """The query with its parameters as a VALUES block of RDF terms (checked by the caller,
-    written with rdflib's escaping) at the start of its outer pattern: the protocol has no
-    other way to bind them."""
+    written in N-Triples form with its escaping, which SPARQL reads as the same terms) at
+    the start of its outer pattern: the protocol has no other way to bind them."""
     if not bindings:
         return query
     names = sorted(bindings)
@@ -182,7 +184,7 @@ def with_values(query: str, bindings: Bindings | None) -> str:
         "VALUES ("
         + " ".join(f"?{n}" for n in names)
         + ") { ("
-        + " ".join(bindings[n].n3() for n in names)
+        + " ".join(str(bindings[n]) for n in names)
         + ") }"
     )
     match = re.search(r"\bWHERE\s*\{", query, re.I)
@@ -191,23 +193,21 @@ def with_values(query: str, bindings: Bindings | None) -> str:
     return query[: match.end()] + " " + values + query[match.end() :]
 
 
-def term_of(cell: Mapping[str, str]) -> Node:
+def term_of(cell: Mapping[str, str]) -> OxTerm:
     """A term of the SPARQL 1.1 Query Results JSON Format."""
-    from rdflib import BNode
-
     kind = cell.get("type")
     if kind == "uri":
-        return URIRef(cell["value"])
-    if kind == "bnode":
-        return BNode(cell["value"])
+        return ox.NamedNode(cell["value"])
+    if kind == "bnode":  # a server's label may hold characters a blank node label may not
+        return ox.BlankNode(re.sub(r"[^A-Za-z0-9_]", "_", cell["value"]) or "b")
     if kind not in ("literal", "typed-literal"):
         raise ValueError(f"unknown term type {kind!r}")
     if "xml:lang" in cell:
-        return Literal(cell["value"], lang=cell["xml:lang"])
+        return ox.Literal(cell["value"], language=cell["xml:lang"])
     datatype = cell.get("datatype")
-    if datatype and datatype != str(XSD.string):
-        return Literal(cell["value"], datatype=URIRef(datatype))
-    return Literal(cell["value"])
+    if datatype and datatype != XSD_STRING:
+        return ox.Literal(cell["value"], datatype=ox.NamedNode(datatype))
+    return ox.Literal(cell["value"])
 
 
 def table_of(result: object, where: str) -> Table:

@@ -26,15 +26,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
+import pyoxigraph as ox
 
 from loaders.errors import MigkgError
 from loaders.graph.engines import Engine, QueryError, Table
-from loaders.namespaces import ID, PREFIXES
+from loaders.iris import ID, PREFIXES, XSD
 from loaders.project import Project
-from loaders.terms import curie
+from loaders.terms import OxTerm, curie
 
 KINDS = ("iri", "string", "integer", "decimal", "date", "lang")
 FORMATS = ("table", "csv", "json", "md")
@@ -150,29 +148,33 @@ def find(project: Project, name: str) -> StoredQuery:
 # --- parameters -----------------------------------------------------------------------------
 
 
-def term(param: Param, value: str) -> Node:
+def term(param: Param, value: str) -> OxTerm:
     """The RDF term a parameter's value stands for, checked against its kind."""
     where = f"parameter {param.name} ({param.kind})"
     if param.kind == "iri":
         return _iri(value, where)
     if param.kind == "string":
-        return Literal(value)
+        return ox.Literal(value)
     if param.kind == "lang":
         if not re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", value):
             raise MigkgError(f"{where}: {value!r} is not a language tag like nl or en")
-        return Literal(value.lower())
+        return ox.Literal(value.lower())
     if param.kind == "integer":
         if not re.fullmatch(r"[+-]?\d+", value.strip()):
             raise MigkgError(f"{where}: {value!r} is not a whole number")
-        return Literal(int(value), datatype=XSD.integer)
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
     if param.kind == "decimal":
         try:
-            return Literal(Decimal(value.strip()), datatype=XSD.decimal)
+            number = Decimal(value.strip())
+            if not number.is_finite():
+                raise InvalidOperation
+            return ox.Literal(format(number, "f"), datatype=ox.NamedNode(XSD + "decimal"))
         except InvalidOperation:
             raise MigkgError(f"{where}: {value!r} is not a number") from None
     if param.kind == "date":
         try:
-            return Literal(date.fromisoformat(value.strip()), datatype=XSD.date)
+            day = date.fromisoformat(value.strip()).isoformat()
+            return ox.Literal(day, datatype=ox.NamedNode(XSD + "date"))
         except ValueError:
             raise MigkgError(f"{where}: {value!r} is not a date like 2020-09-23") from None
     raise MigkgError(f"{where}: unknown kind")
@@ -181,7 +183,7 @@ def term(param: Param, value: str) -> Node:
 _IRI_BAD = re.compile(r"[\s<>\"{}|\\^`]")
 
 
-def _iri(value: str, where: str) -> URIRef:
+def _iri(value: str, where: str) -> ox.NamedNode:
     """``<...>``, an absolute IRI, ``prefix:name`` or a path under the id/ namespace."""
     text = value.strip()
     if text.startswith("<") and text.endswith(">"):
@@ -191,22 +193,27 @@ def _iri(value: str, where: str) -> URIRef:
     elif re.match(r"^[A-Za-z][\w.-]*:", text) and "://" not in text:
         prefix, local = text.split(":", 1)
         if prefix == "id":
-            text = str(ID) + local
+            text = ID + local
         elif prefix in PREFIXES:
-            text = str(PREFIXES[prefix]) + local
+            text = PREFIXES[prefix] + local
         else:
             raise MigkgError(
                 f"{where}: unknown prefix {prefix!r} in {value!r}; known: id, "
                 + ", ".join(sorted(PREFIXES))
             )
     elif not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
-        text = str(ID) + text.lstrip("/")
+        text = ID + text.lstrip("/")
     if not text or _IRI_BAD.search(text):
         raise MigkgError(f"{where}: {value!r} is not an IRI (no spaces, quotes, braces or <>)")
-    return URIRef(text)
+    try:
+        return ox.NamedNode(text)
+    except ValueError as exc:
+        raise MigkgError(f"{where}: {value!r} is not an IRI: {exc}") from None
 
 
-def bindings(query: StoredQuery, given: Sequence[str], lang: str | None = None) -> dict[str, Node]:
+def bindings(
+    query: StoredQuery, given: Sequence[str], lang: str | None = None
+) -> dict[str, OxTerm]:
     """The parameters' terms from ``name=value`` strings, defaults for the rest."""
     values: dict[str, str] = {}
     for item in given:
@@ -219,7 +226,7 @@ def bindings(query: StoredQuery, given: Sequence[str], lang: str | None = None) 
         values[name] = value
     if lang is not None and "lang" in query.params and "lang" not in values:
         values["lang"] = lang
-    out: dict[str, Node] = {}
+    out: dict[str, OxTerm] = {}
     for param in query.params.values():
         given_or_default = values.get(param.name, param.default)
         if given_or_default is None:
@@ -234,7 +241,7 @@ def bindings(query: StoredQuery, given: Sequence[str], lang: str | None = None) 
 # --- running ---------------------------------------------------------------------------------
 
 
-def run(engine: Engine, query: StoredQuery, bound: dict[str, Node]) -> Table:
+def run(engine: Engine, query: StoredQuery, bound: dict[str, OxTerm]) -> Table:
     """A stored query on an engine; a refusal names the query's file."""
     try:
         return engine.select(query.text, bound)
@@ -252,44 +259,44 @@ LABELS = """SELECT ?node ?label WHERE {
 }"""
 
 
-def labels(engine: Engine, iris: set[URIRef], lang: str) -> dict[URIRef, str]:
-    """A label for each IRI: rdfs:label or skos:prefLabel in ``lang``, else en/nl, else any.
-    One query on the engine (the IRIs come from its results, written as terms)."""
+def labels(engine: Engine, iris: set[ox.NamedNode], lang: str) -> dict[str, str]:
+    """A label for each IRI (by its IRI string): rdfs:label or skos:prefLabel in ``lang``,
+    else en/nl, else any. One query on the engine (the IRIs come from its results)."""
     if not iris:
         return {}
-    preference = [lang, "en", "nl", "", None]
+    preference = [lang, "en", "nl", ""]
 
-    def rank(lit: Literal) -> int:
-        tag = lit.language or ""
-        return preference.index(tag) if tag in preference else len(preference)
+    def rank(label: ox.Literal) -> tuple[int, str]:
+        tag = label.language or ""
+        return (preference.index(tag) if tag in preference else len(preference), label.value)
 
-    found: dict[URIRef, Literal] = {}
-    ordered = sorted(iris)
+    found: dict[str, ox.Literal] = {}
+    ordered = sorted(iris, key=lambda iri: iri.value)
     for i in range(0, len(ordered), 500):
-        values = " ".join(iri.n3() for iri in ordered[i : i + 500])
+        values = " ".join(str(iri) for iri in ordered[i : i + 500])
         for node, label in engine.select(LABELS % values).rows:
-            if not isinstance(node, URIRef) or not isinstance(label, Literal):
+            if not isinstance(node, ox.NamedNode) or not isinstance(label, ox.Literal):
                 continue
-            best = found.get(node)
-            if best is None or (rank(label), str(label)) < (rank(best), str(best)):
-                found[node] = label
-    return {iri: str(label) for iri, label in found.items()}
+            best = found.get(node.value)
+            if best is None or rank(label) < rank(best):
+                found[node.value] = label
+    return {iri: label.value for iri, label in found.items()}
 
 
-def cell(value: Node | None, names: dict[URIRef, str]) -> str:
+def cell(value: OxTerm | None, names: dict[str, str]) -> str:
     if value is None:
         return ""
-    if isinstance(value, URIRef):
-        return names.get(value) or curie(str(value))
-    return str(value)
+    if isinstance(value, ox.NamedNode):
+        return names.get(value.value) or curie(value.value)
+    return value.value
 
 
-def render(table: Table, fmt: str, names: dict[URIRef, str]) -> str:
+def render(table: Table, fmt: str, names: dict[str, str]) -> str:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(table.columns)
-        writer.writerows([["" if v is None else str(v) for v in row] for row in table.rows])
+        writer.writerows([["" if v is None else v.value for v in row] for row in table.rows])
         return out.getvalue()
     if fmt == "json":
         return json.dumps(_sparql_json(table), indent=2, ensure_ascii=False) + "\n"
@@ -304,14 +311,14 @@ def render(table: Table, fmt: str, names: dict[URIRef, str]) -> str:
     raise MigkgError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
-def _md_cell(value: Node | None, names: dict[URIRef, str]) -> str:
+def _md_cell(value: OxTerm | None, names: dict[str, str]) -> str:
     text = cell(value, names).replace("|", "\\|").replace("\n", " ")
-    if isinstance(value, URIRef):
-        return f"[{text}]({value})"
+    if isinstance(value, ox.NamedNode):
+        return f"[{text}]({value.value})"
     return text
 
 
-def _text_table(table: Table, names: dict[URIRef, str], width: int = 60) -> str:
+def _text_table(table: Table, names: dict[str, str], width: int = 60) -> str:
     def clip(text: str) -> str:
         text = " ".join(text.split())
         return text if len(text) <= width else text[: width - 1] + "…"
@@ -325,6 +332,9 @@ def _text_table(table: Table, names: dict[URIRef, str], width: int = 60) -> str:
     return "\n".join(lines) + "\n"
 
 
+PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+
+
 def _sparql_json(table: Table) -> dict[str, object]:
     """The SPARQL 1.1 Query Results JSON Format."""
     bindings = []
@@ -333,16 +343,16 @@ def _sparql_json(table: Table) -> dict[str, object]:
         for name, value in zip(table.columns, row, strict=True):
             if value is None:
                 continue
-            if isinstance(value, URIRef):
-                binding[name] = {"type": "uri", "value": str(value)}
-            elif isinstance(value, Literal):
-                entry = {"type": "literal", "value": str(value)}
+            if isinstance(value, ox.NamedNode):
+                binding[name] = {"type": "uri", "value": value.value}
+            elif isinstance(value, ox.Literal):
+                entry = {"type": "literal", "value": value.value}
                 if value.language:
                     entry["xml:lang"] = value.language
-                elif value.datatype:
-                    entry["datatype"] = str(value.datatype)
+                elif value.datatype.value not in PLAIN:
+                    entry["datatype"] = value.datatype.value
                 binding[name] = entry
             else:
-                binding[name] = {"type": "bnode", "value": str(value)}
+                binding[name] = {"type": "bnode", "value": value.value}
         bindings.append(binding)
     return {"head": {"vars": table.columns}, "results": {"bindings": bindings}}

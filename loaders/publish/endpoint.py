@@ -39,6 +39,7 @@ from loaders.graph.engines import RemoteEngine
 from loaders.graph.query import StoredQuery
 from loaders.http import TIMEOUT, EndpointError, request
 from loaders.namespaces import GRAPH, MIG, bind_all
+from loaders.terms import from_ox
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -105,7 +106,7 @@ def count(endpoint: Endpoint, graph: URIRef) -> int:
     result = engine(endpoint).select(text)
     if not result.rows or result.rows[0][0] is None:
         raise EndpointError(f"{endpoint.query_url}: no count for {graph}")
-    return int(str(result.rows[0][0]))
+    return int(result.rows[0][0].value)
 
 
 def canonical_lines(data: bytes) -> list[str]:
@@ -268,7 +269,8 @@ def enrich(endpoint: Endpoint, dataset: Dataset, batch: int = 40) -> RdflibDatas
     for i in range(0, len(numbers), batch):
         chunk = numbers[i : i + batch]
         text = ENRICH % (" ".join(Literal(c).n3() for c in chunk), ENGLISH)
-        for row in engine(endpoint).select(text).rows:
+        for found in engine(endpoint).select(text).rows:
+            row = [None if v is None else from_ox(v) for v in found]
             number, work, *values = row
             date, in_force, basis, title, relation, other = values
             act = acts[str(number)]
