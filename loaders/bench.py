@@ -398,8 +398,12 @@ def run(
             done = subprocess.run(
                 [sys.executable, "-c", code], capture_output=True, text=True, check=False
             )
-            if done.returncode != 0:
-                raise RuntimeError(f"bench {backend} {size}: {done.stderr[-2000:]}")
+            if done.returncode != 0:  # reported in the table, and the other cases still run
+                lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+                error = lines[-1] if lines else f"exit {done.returncode}"
+                results.append({"backend": backend, "size": size, "error": error})
+                print(f"bench: {backend} {size} failed: {error}", file=sys.stderr)
+                continue
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"bench: {backend} {size} done", file=sys.stderr)
     return results
@@ -428,8 +432,10 @@ def table(results: list[dict[str, Any]]) -> str:
     """A markdown table per size: seconds per step and backend, and the ratio to rdflib.
     A step that ran past the time limit shows as "> limit"."""
     out = []
-    for size in sorted({int(r["size"]) for r in results}):
-        cases = {str(r["backend"]): r for r in results if r["size"] == size}
+    for failed in (r for r in results if "error" in r):
+        out.append(f"\n{failed['backend']} at {int(failed['size']):,} failed: {failed['error']}\n")
+    for size in sorted({int(r["size"]) for r in results if "error" not in r}):
+        cases = {str(r["backend"]): r for r in results if r["size"] == size and "error" not in r}
         backends = sorted(cases, key=lambda b: (b != "rdflib", b))
         base_name = "rdflib" if "rdflib" in cases else "oxigraph"
         others = [b for b in backends if b != base_name] if base_name in cases else []

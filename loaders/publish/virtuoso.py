@@ -43,6 +43,8 @@ UNION = "urn:x-migkg:union"
 START_TIMEOUT = 60.0
 LOAD_TIMEOUT = 300.0
 
+# MaxVectorSize bounds the triples one Graph Store GET returns (a push reads each graph
+# back whole): the Debian default, 1 000 000, refuses a graph of a million triples.
 # [SPARQL] limits: the defaults (ResultSetMaxRows 10000, MaxQueryCostEstimationTime 400 s
 # in the Debian ini, a compiled-in estimate limit that refuses cq-source-contributions,
 # MaxQueryExecutionTime 60 s that truncates instead of failing) are raised or switched off
@@ -91,7 +93,7 @@ IndexTreeMaps            = 64
 MaxMemPoolSize           = 200000000
 MaxQueryMem              = 1G
 VectorSize               = 1000
-MaxVectorSize            = 1000000
+MaxVectorSize            = 4000000
 AdjustVectorSize         = 0
 ThreadsPerQuery          = 4
 AsyncQueueMaxThreads     = 10
