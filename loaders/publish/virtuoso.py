@@ -43,6 +43,8 @@ UNION = "urn:x-migkg:union"
 START_TIMEOUT = 60.0
 LOAD_TIMEOUT = 300.0
 
+# TransactionAfterImageLimit bounds one transaction (push moves every graph into place in
+# one update: at a million triples the default, 50 MB, aborts it, and nothing is replaced).
 # MaxVectorSize bounds the triples one Graph Store GET returns (a push reads each graph
 # back whole): the Debian default, 1 000 000, refuses a graph of a million triples.
 # [SPARQL] limits: the defaults (ResultSetMaxRows 10000, MaxQueryCostEstimationTime 400 s
@@ -99,6 +101,7 @@ ThreadsPerQuery          = 4
 AsyncQueueMaxThreads     = 10
 NumberOfBuffers          = 20000
 MaxDirtyBuffers          = 15000
+TransactionAfterImageLimit = 2000000000
 
 [HTTPServer]
 ServerPort                  = {http_port}
@@ -123,7 +126,7 @@ SQL_QUERY_TIMEOUT  = 0
 SQL_TXN_TIMEOUT    = 0
 
 [SPARQL]
-ResultSetMaxRows           = 1000000
+ResultSetMaxRows           = 10000000
 MaxQueryCostEstimationTime = 0
 MaxQueryExecutionTime      = 0
 DefaultQuery               = SELECT * WHERE {{ ?s ?p ?o }} LIMIT 10
