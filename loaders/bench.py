@@ -317,8 +317,10 @@ def _pushed(
     auth = f"{server.base_url}/sparql-auth"
     endpoint = Endpoint.of(server.base_url, auth, server.graph_store_url, 3600, auth)
     counts: dict[str, int] = {}
-    took = _median(lambda: counts.update(push(endpoint, dataset, say=lambda _: None)), 1, limit)
-    engine = RemoteEngine(auth, default_graph=PUSHED_GRAPH, timeout=limit or 3600)
+    # no step limit for the push: the queries need all of it there
+    took = _median(lambda: counts.update(push(endpoint, dataset, say=lambda _: None)), 1)
+    # the step limit (SIGALRM) stops a slow query first; the request outlives it a little
+    engine = RemoteEngine(auth, default_graph=PUSHED_GRAPH, timeout=limit + 30 if limit else 3600)
     return engine, counts.get(PUSHED_GRAPH, 0), took
 
 
