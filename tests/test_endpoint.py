@@ -116,9 +116,9 @@ def test_a_literal_the_store_changes_fails_the_push_and_replaces_nothing(
 
 
 def test_a_read_only_store_is_named_as_such(tmp_path: Path, build: Dataset) -> None:
-    from loaders.publish.endpoint import load_quads
+    from loaders.graph.build import persist
 
-    load_quads(build.quads_in(["ontology"]), tmp_path / "ro")
+    persist(build.quads_in(["ontology"]), tmp_path / "ro")
     port = free_port()
     proc = start(tmp_path / "ro", "127.0.0.1", port, read_only=True)
     try:
@@ -244,16 +244,14 @@ def test_migkg_serve_is_read_only_and_stops_cleanly_on_ctrl_c(
     assert not _listening(port)
 
 
-def test_serve_holds_the_graph_in_its_graphs_and_as_default(build: Dataset, tmp_path: Path) -> None:
+def test_serve_holds_the_graph_in_its_graphs_and_as_default(build: Dataset) -> None:
+    """What serve serves: the build's store, dist/store."""
     import pyoxigraph as ox
 
-    from loaders.publish.endpoint import load_quads
-
     quads = build.quads_in()
-    n = load_quads(quads, tmp_path / "served")
-    store = ox.Store.read_only(str(tmp_path / "served"))
+    store = ox.Store.read_only(str(build.project.dist / "store"))
     distinct = {q.triple for q in quads}
-    assert n == len(quads) + len(distinct)
+    assert len(store) == len(quads) + len(distinct)
     assert len(list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))) == len(distinct)
     graphs = {g.value for g in store.named_graphs()}
     assert str(GRAPH["extracted/citations"]) in graphs

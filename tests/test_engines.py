@@ -94,9 +94,10 @@ def engine(
     if name == "oxigraph":
         yield build.engine("oxigraph")
     elif name == "oxigraph-server":
-        from loaders.publish.endpoint import free_port, load_quads, start
+        from loaders.graph.build import persist
+        from loaders.publish.endpoint import free_port, start
 
-        load_quads(build.quads_in(), work / "store")
+        persist(build.quads_in(), work / "store")
         port = free_port()
         proc = start(work / "store", "127.0.0.1", port, read_only=True)
         try:

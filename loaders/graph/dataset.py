@@ -55,6 +55,7 @@ class Dataset:
         self._terms: dict[object, Node] = {}
         self._graphs: dict[str, Graph] | None = None
         self._selected: dict[tuple[str, ...], list[ox.Quad]] = {}
+        self._subjects: dict[object, set[str]] | None = None
 
     @property
     def quads(self) -> list[ox.Quad]:
@@ -138,7 +139,7 @@ class Dataset:
 
     def files_of(self, node: Node) -> list[str]:
         """The input files (or extracted graphs) that describe ``node``."""
-        if not hasattr(self, "_subjects"):
+        if self._subjects is None:
             index: dict[object, set[str]] = {}
             for q in self.quads:
                 index.setdefault(self.term(q.subject), set()).add(q.graph_name.value)  # type: ignore[union-attr]

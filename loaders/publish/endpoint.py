@@ -326,25 +326,6 @@ def oxigraph_binary() -> str:
     return found
 
 
-def load_quads(quads: list[ox.Quad], location: Path) -> int:
-    """Quads into a new on-disk Oxigraph store at ``location`` (replacing what is there),
-    each also in the default graph; the number of quads stored."""
-    import shutil
-
-    import pyoxigraph as ox
-
-    if location.exists():
-        shutil.rmtree(location)
-    location.parent.mkdir(parents=True, exist_ok=True)
-    store = ox.Store(str(location))
-    store.bulk_extend(quads)
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-    store.flush()
-    n = len(store)
-    del store
-    return n
-
-
 def start(location: Path, host: str, port: int, read_only: bool = True) -> subprocess.Popen[bytes]:
     """Start the Oxigraph server and wait until it answers."""
     if not port_free(host, port):
