@@ -7,12 +7,18 @@ Heavy libraries are imported inside the command that needs them, so that
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loaders.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, MigkgError
+from loaders.files import failure
 
 if TYPE_CHECKING:
     from loaders.extract.extracted import Resolver
@@ -159,20 +165,43 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from loaders.graph.query import bindings, find, labels, render, run
+    from loaders.files import text_output
+    from loaders.graph.engines import Table
+    from loaders.graph.query import STREAMED, Capped, bindings, find, labels, render, stream
+    from loaders.limits import Deadline, call
 
     project = _project(args)
     query = find(project, args.name)
     bound = bindings(query, args.param or [], args.lang)
     engine = _engine(args)
-    table = run(engine, query, bound)
-    names = {}
-    if args.format in ("table", "md"):
-        import pyoxigraph as ox
+    # on an endpoint each request has the deadline too, and its message says how often it
+    # tried: the whole wait gets a little longer so that that message is the one shown
+    grace = 1.0 if args.endpoint and args.timeout else 0.0
+    deadline = Deadline(args.timeout + grace, f"{query.name} on {engine.name}")
+    columns, found = stream(engine, query, bound, deadline)
+    limit = args.limit if args.limit is not None else (0 if args.format in STREAMED else 10_000)
+    rows = Capped(found, limit)
+    with text_output(args.output) as out:
+        if args.format in STREAMED:
+            from loaders.graph.query import write_stream
 
-        iris = {v for row in table.rows for v in row if isinstance(v, ox.NamedNode)}
-        names = labels(engine, iris, args.lang or "en")
-    _write_or_print(render(table, args.format, names), args.output, quiet=True)
+            write_stream(columns, rows, args.format, out)
+        else:
+            table = Table(columns, list(rows))
+            names = {}
+            if args.format in ("table", "md"):
+                import pyoxigraph as ox
+
+                iris = {v for row in table.rows for v in row if isinstance(v, ox.NamedNode)}
+                lang = args.lang or "en"
+                names = call(lambda: labels(engine, iris, lang), deadline)
+            out.write(render(table, args.format, names))
+    if rows.more:
+        print(
+            f"migkg: warning: stopped at {rows.count} rows (--limit {limit}); more rows follow: "
+            "give a higher --limit, or 0 for all",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -198,14 +227,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _write_or_print(text: str, output: Path | None, quiet: bool = False) -> None:
-    if output and str(output) != "-":
-        from loaders.files import write_atomically
+    from loaders.files import text_output
 
-        write_atomically({output: text})
-        if not quiet:
-            print(f"wrote {output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    with text_output(output) as out:
+        out.write(text)
+    if output and str(output) != "-" and not quiet:
+        print(f"wrote {output}", file=sys.stderr)
 
 
 def _resolver(args: argparse.Namespace) -> Resolver:
@@ -400,7 +427,47 @@ def remote_options(p: argparse.ArgumentParser) -> None:
         help="with --endpoint: the graph to query as the default graph (default: the union "
         "graph migkg push writes; '' for the server's own default graph)",
     )
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (remote)")
+    p.add_argument(
+        "--timeout",
+        type=seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="the longest wait for the engine's answer, retries included (default 30; 0: no "
+        "limit); the time a reader of the output takes does not count",
+    )
+
+
+def seconds(text: str) -> float:
+    """A --timeout value: seconds, 0 or more (0: no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r}: give 0 (no limit) or more seconds")
+    return value
+
+
+def count(text: str) -> int:
+    """A count: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 0 or more")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port: 1 to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value}: a port is a number from 1 to 65535")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -533,7 +600,7 @@ def parser() -> argparse.ArgumentParser:
     )
     srv = add("serve", cmd_serve, "serve the graph read-only with the Oxigraph server")
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
-    srv.add_argument("--port", type=int, default=7878)
+    srv.add_argument("--port", type=port, default=7878, help="TCP port (default 7878)")
     for name, func, help_ in (
         ("push", cmd_push, "upload the graph to a store (Graph Store Protocol) and check it"),
         ("enrich", cmd_enrich, "fetch CDM metadata of the graph's EU acts from a CELLAR endpoint"),
@@ -543,7 +610,13 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--query-url", help="its SPARQL query URL (default ENDPOINT/query)")
         cmd.add_argument("--store-url", help="its Graph Store URL (default ENDPOINT/store)")
         cmd.add_argument("--update-url", help="its SPARQL update URL (default ENDPOINT/update)")
-        cmd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait per request")
+        cmd.add_argument(
+            "--timeout",
+            type=seconds,
+            default=30.0,
+            metavar="SECONDS",
+            help="the longest wait for one request, retries included (default 30; 0: no limit)",
+        )
         if name == "push":
             cmd.add_argument("--graph", help="push everything into this one graph IRI")
         else:
@@ -586,27 +659,74 @@ def parser() -> argparse.ArgumentParser:
         help="language of labels in table and md output, and of a query's own lang "
         "parameter (default: en)",
     )
-    qry.add_argument("-o", "--output", type=Path, help="write to this file (atomically)")
+    qry.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="write to this file (a new or regular file is replaced whole; a FIFO, device or "
+        "symbolic link's target is written through)",
+    )
+    qry.add_argument(
+        "--limit",
+        type=count,
+        default=None,
+        metavar="ROWS",
+        help="stop after this many rows, with a warning (default: 10000 for table and md, "
+        "none for csv and json, which are written row by row as they come; 0: no limit)",
+    )
     engine_options(qry)
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop as on Ctrl-C, so that every ``finally`` runs (temporary
+    files removed, a server child stopped)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush of what
+    could not be written (a closed pipe, a full disk) raises nothing at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure a user can act on is one line and exit 2."""
     args = parser().parse_args(argv)
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            handlers[sig] = signal.signal(sig, _stop)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
     except MigkgError as exc:
-        print(f"migkg: error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("migkg: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+        return _fail(exc.message, exc.exit_code)
+    except KeyboardInterrupt as exc:
+        what = str(exc) if isinstance(exc, Stopped) else "Ctrl-C"
+        return _fail(f"interrupted ({what}): nothing half-written was left", EXIT_ERROR)
     except BrokenPipeError:  # the reader went away (migkg queries | head): not an error
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _quiet_stdout()
         return EXIT_OK
+    except OSError as exc:  # the environment: a file, folder, disk or device
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO) and not exc.filename:
+            _quiet_stdout()
+            return _fail(f"standard output: cannot write: {os.strerror(exc.errno or 0)}")
+        return _fail(str(failure(exc.filename or "a file", exc, "cannot use it").message))
+    finally:
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous)
+    return code
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> int:
+    with contextlib.suppress(OSError):
+        print(f"migkg: error: {message}", file=sys.stderr)
     return code
 
 

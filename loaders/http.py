@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import time
@@ -49,18 +50,34 @@ def request(
     timeout: float = TIMEOUT,
     retries: int = 0,
 ) -> bytes:
-    """One HTTP exchange within ``timeout`` seconds in all; ``retries`` > 0 for reads."""
+    """One HTTP exchange within ``timeout`` seconds in all (0: no limit), every attempt
+    and pause included, however slowly the server answers; ``retries`` > 0 for reads."""
+    from loaders.limits import Deadline, TimeoutExpired, call
+
     where = urllib.parse.urlsplit(url)._replace(query="").geturl()
-    deadline = time.monotonic() + timeout
+    deadline = Deadline(timeout, where)
     attempt = 0
+
+    def late(tries: int) -> EndpointError:
+        return EndpointError(
+            f"{where}: no answer within {timeout:g} s in {tries} attempt"
+            f"{'s' if tries != 1 else ''}; give it longer with --timeout SECONDS (0: no limit)"
+        )
+
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise EndpointError(f"{where}: no answer within {timeout:g} s (--timeout)")
+        left = deadline.left()
+        if left is not None and left <= 0:
+            raise late(attempt)
         req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
-        try:
+
+        def exchange(req: urllib.request.Request = req, left: float | None = left) -> bytes:
             with _opener(url).open(req, timeout=left) as response:
                 return bytes(response.read())
+
+        try:
+            return call(exchange, deadline)
+        except TimeoutExpired:
+            raise late(attempt + 1) from None
         except urllib.error.HTTPError as exc:
             detail = " ".join(exc.read()[:300].decode("utf-8", "replace").split())
             if exc.code == 401:
@@ -76,17 +93,22 @@ def request(
             if exc.code < 500 or attempt >= retries:
                 raise EndpointError(f"{where}: {exc.code} {exc.reason}: {detail}") from None
         except TimeoutError:
-            raise EndpointError(f"{where}: no answer within {timeout:g} s (--timeout)") from None
+            raise late(attempt + 1) from None
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError | socket.timeout):
+                raise late(attempt + 1) from None
+            if attempt >= retries:
                 raise EndpointError(
-                    f"{where}: no answer within {timeout:g} s (--timeout)"
+                    f"{where}: cannot connect ({attempt + 1} attempt"
+                    f"{'s' if attempt else ''}): {exc.reason}"
                 ) from None
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             if attempt >= retries:
-                raise EndpointError(f"{where}: cannot connect: {exc.reason}") from None
-        except OSError as exc:
-            if attempt >= retries:
-                raise EndpointError(f"{where}: cannot connect: {exc}") from None
-        pause = min(0.2 * 2**attempt, max(0.0, deadline - time.monotonic()))
+                raise EndpointError(
+                    f"{where}: cannot connect ({attempt + 1} attempt"
+                    f"{'s' if attempt else ''}): {exc}"
+                ) from None
+        left = deadline.left()
+        pause = min(0.2 * 2**attempt, left if left is not None else 60.0)
         time.sleep(pause)
         attempt += 1

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from loaders.errors import InputError, MigkgError
-from loaders.files import write_atomically
+from loaders.files import failure, sweep, temporary_folder, write_atomically
 from loaders.iris import PREFIXES
 from loaders.project import GRAPH_SCOPES, Project, scope_of
 from loaders.terms import curie, to_ox
@@ -174,12 +173,11 @@ def write(project: Project, quads: list[ox.Quad], digest: str) -> list[Path]:
     outputs: dict[Path, str | bytes] = {project.dist / name: text for name, text in written.items()}
     record = {"inputs": digest, "outputs": list(OUTPUTS)}
     outputs[project.dist / "build.json"] = json.dumps(record, indent=1) + "\n"
-    project.dist.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".store.", dir=project.dist) as tmp:
-        fresh = Path(tmp) / STORE
+    with temporary_folder(project.dist, STORE) as tmp:
+        fresh = tmp / STORE
         persist(quads, fresh)
         write_atomically(outputs)
-        old = Path(tmp) / "old"
+        old = tmp / "old"
         target = project.dist / STORE
         if target.exists():
             target.rename(old)
@@ -215,14 +213,20 @@ def locked(project: Project) -> Iterator[None]:
     two test workers) build in turn, and the second finds the first's build fresh."""
     import fcntl
 
+    dist = project.dist
+    if dist.exists() and not dist.is_dir():
+        raise MigkgError(
+            f"{dist}: is a file, not a folder: move it away (migkg writes its build to dist/)"
+        )
     try:
-        project.dist.mkdir(parents=True, exist_ok=True)
-        handle = (project.dist / ".build.lock").open("a")
+        dist.mkdir(parents=True, exist_ok=True)
+        handle = (dist / ".build.lock").open("a")
     except OSError as exc:
-        raise MigkgError(f"{project.dist}: cannot write the build there: {exc.strerror}") from exc
+        raise failure(dist, exc, "cannot write the build there") from exc
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
+            sweep(dist)  # temporary files of killed runs: we hold the lock, they are gone
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -3,7 +3,7 @@
 * :class:`OxigraphEngine`: embedded Oxigraph (pyoxigraph), the default at run time;
 * :class:`RdflibEngine`: rdflib's SPARQL engine, the reference the tests compare with;
 * :class:`RemoteEngine`: any SPARQL 1.1 endpoint over the protocol (Oxigraph server,
-  Virtuoso, Jena Fuseki, QLever, GraphDB, Neptune), through SPARQLWrapper.
+  Virtuoso, Jena Fuseki, QLever, GraphDB, Neptune), through loaders.http.
 
 The CLI picks one engine per run (``--engine`` or ``--endpoint``) and every command goes
 through it. Parameters are bound as RDF terms, never pasted into the query text: Oxigraph
@@ -18,7 +18,7 @@ N-Triples text written by Oxigraph's serialiser, one triple a line.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -33,12 +33,23 @@ if TYPE_CHECKING:
 Bindings = Mapping[str, OxTerm]
 
 
+Row = list[OxTerm | None]
+
+
 @dataclass
 class Table:
     """The rows of a SELECT: a value or None (unbound) per column."""
 
     columns: list[str]
-    rows: list[list[OxTerm | None]]
+    rows: list[Row]
+
+
+@dataclass
+class Stream:
+    """The rows of a SELECT as the engine gives them, one at a time."""
+
+    columns: list[str]
+    rows: Iterator[Row]
 
 
 class QueryError(MigkgError):
@@ -51,6 +62,8 @@ class Engine(Protocol):
     name: str
 
     def select(self, query: str, bindings: Bindings | None = None) -> Table: ...
+
+    def solutions(self, query: str, bindings: Bindings | None = None) -> Stream: ...
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool: ...
 
@@ -75,21 +88,40 @@ class OxigraphEngine:
         self.store = store
 
     def _run(self, query: str, bindings: Bindings | None) -> object:
+        substitutions: dict[ox.Variable, OxTerm | ox.Triple] = {
+            ox.Variable(k): v for k, v in (bindings or {}).items()
+        }
         try:
-            return self.store.query(
-                query, substitutions={ox.Variable(k): v for k, v in (bindings or {}).items()}
-            )
+            try:
+                return self.store.query(query, substitutions=substitutions)
+            except RuntimeError as exc:
+                if "SELECT projection" not in str(exc):
+                    raise
+                # Oxigraph substitutes projected variables only: bind the others as rdflib's
+                # initBindings and the remote engine do, by a VALUES block of the same terms
+                return self.store.query(with_values(query, bindings))
         except SyntaxError as exc:
             raise QueryError(f"oxigraph: the query does not parse: {exc}") from exc
-        except OSError as exc:
+        except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"oxigraph: the query failed: {exc}") from exc
 
-    def select(self, query: str, bindings: Bindings | None = None) -> Table:
+    def solutions(self, query: str, bindings: Bindings | None = None) -> Stream:
         result = self._run(query, bindings)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("oxigraph: not a SELECT query")
-        columns = [v.value for v in result.variables]
-        return Table(columns, [list(solution) for solution in result])
+
+        def rows() -> Iterator[Row]:
+            try:
+                for solution in result:
+                    yield list(solution)
+            except (OSError, RuntimeError, ValueError) as exc:
+                raise QueryError(f"oxigraph: the query failed: {exc}") from exc
+
+        return Stream([v.value for v in result.variables], rows())
+
+    def select(self, query: str, bindings: Bindings | None = None) -> Table:
+        stream = self.solutions(query, bindings)
+        return Table(stream.columns, list(stream.rows))
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         result = self._run(query, bindings)
@@ -146,6 +178,10 @@ class RdflibEngine:
             return found
 
         return Table(columns, [[term(v) for v in row] for row in result])  # type: ignore[attr-defined]
+
+    def solutions(self, query: str, bindings: Bindings | None = None) -> Stream:
+        table = self.select(query, bindings)
+        return Stream(table.columns, iter(table.rows))
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         result = self._run(query, bindings)
@@ -290,6 +326,10 @@ class RemoteEngine:
 
     def select(self, query: str, bindings: Bindings | None = None) -> Table:
         return table_of(self._results(query, bindings), self.query_url)
+
+    def solutions(self, query: str, bindings: Bindings | None = None) -> Stream:
+        table = self.select(query, bindings)
+        return Stream(table.columns, iter(table.rows))
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         result = self._results(query, bindings)

@@ -20,17 +20,19 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
 from loaders.errors import MigkgError
-from loaders.graph.engines import Engine, QueryError, Table
+from loaders.graph.engines import Engine, QueryError, Row, Table
 from loaders.iris import ID, PREFIXES, XSD
+from loaders.limits import Deadline, iterate
 from loaders.project import Project
 from loaders.terms import OxTerm, curie
 
@@ -93,6 +95,12 @@ def parse(path: Path) -> StoredQuery:
     except OSError as exc:
         raise MigkgError(f"{path}: cannot read the query: {exc}") from exc
     query = StoredQuery(path.stem, path, text)
+    kind = operation(text)
+    if kind in UPDATES:
+        raise MigkgError(
+            f"{path}: updates are not allowed ({kind}): migkg query only reads the graph; "
+            "change the graph by editing instances/ and running migkg build"
+        )
     for key, value in _header(text):
         if key == "title":
             query.title = value
@@ -123,6 +131,22 @@ def parse(path: Path) -> StoredQuery:
                 raise MigkgError(f"{path}: parameter {param.name} is not used as ?{param.name}")
             query.params[param.name] = param
     return query
+
+
+UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+_PROLOGUE = re.compile(r"""\s*(?:\#[^\n]*\n?|PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)""", re.I)
+
+
+def operation(text: str) -> str:
+    """The first keyword after the prologue (comments, PREFIX and BASE), upper case:
+    SELECT, ASK, CONSTRUCT, DESCRIBE, or an update's (INSERT, DELETE, LOAD …)."""
+    position = 0
+    while match := _PROLOGUE.match(text, position):
+        if match.end() == position:
+            break
+        position = match.end()
+    word = re.match(r"\s*([A-Za-z]+)", text[position:])
+    return word.group(1).upper() if word else ""
 
 
 def _body(text: str) -> str:
@@ -249,7 +273,75 @@ def run(engine: Engine, query: StoredQuery, bound: dict[str, OxTerm]) -> Table:
         raise QueryError(f"{query.path}: {exc.message}") from exc
 
 
+def stream(
+    engine: Engine, query: StoredQuery, bound: dict[str, OxTerm], deadline: Deadline
+) -> tuple[list[str], Iterator[Row]]:
+    """A stored query's columns and its rows as the engine gives them, within the
+    deadline (the whole wait: the query, the first row and every one after it)."""
+
+    def items() -> Iterator[object]:
+        try:
+            solutions = engine.solutions(query.text, bound)
+        except QueryError as exc:
+            raise QueryError(f"{query.path}: {exc.message}") from exc
+        yield solutions.columns
+        yield from solutions.rows
+
+    found = iterate(items, deadline)
+    columns = next(found)
+    return columns, found  # type: ignore[return-value]
+
+
+class Capped:
+    """The first ``limit`` rows (0: all); ``more`` tells whether rows were left out."""
+
+    def __init__(self, rows: Iterator[Row], limit: int) -> None:
+        self.rows = rows
+        self.limit = limit
+        self.count = 0
+        self.more = False
+
+    def __iter__(self) -> Iterator[Row]:
+        for row in self.rows:
+            if self.limit and self.count >= self.limit:
+                self.more = True
+                return
+            self.count += 1
+            yield row
+
+
 # --- output ----------------------------------------------------------------------------------
+
+
+STREAMED = ("csv", "json")
+"""Formats written row by row as the rows come (table and md need every row first)."""
+
+
+def write_stream(columns: list[str], rows: Iterable[Row], fmt: str, out: IO[str]) -> None:
+    """CSV or SPARQL JSON results, written row by row: memory stays flat. The text is the
+    same as :func:`render` gives for the whole table."""
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if v is None else v.value for v in row])
+        return
+    if fmt != "json":
+        raise MigkgError(f"format {fmt!r} is not written row by row")
+    marker = "@rows@"
+    empty = json.dumps({"head": {"vars": columns}, "results": {"bindings": []}}, indent=2)
+    before, after = json.dumps(
+        {"head": {"vars": columns}, "results": {"bindings": [marker]}}, indent=2
+    ).split(json.dumps(marker))
+    first = True
+    for row in rows:
+        binding = json.dumps(_binding(columns, row), indent=2, ensure_ascii=False)
+        out.write((before if first else ",\n      ") + binding.replace("\n", "\n      "))
+        first = False
+    out.write((empty if first else after) + "\n")
+
+
+# --- whole tables ----------------------------------------------------------------------------
 
 
 LABELS = """SELECT ?node ?label WHERE {
@@ -335,24 +427,27 @@ def _text_table(table: Table, names: dict[str, str], width: int = 60) -> str:
 PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 
 
+def _binding(columns: list[str], row: Row) -> dict[str, dict[str, str]]:
+    """One row in the SPARQL 1.1 Query Results JSON Format."""
+    binding: dict[str, dict[str, str]] = {}
+    for name, value in zip(columns, row, strict=True):
+        if value is None:
+            continue
+        if isinstance(value, ox.NamedNode):
+            binding[name] = {"type": "uri", "value": value.value}
+        elif isinstance(value, ox.Literal):
+            entry = {"type": "literal", "value": value.value}
+            if value.language:
+                entry["xml:lang"] = value.language
+            elif value.datatype.value not in PLAIN:
+                entry["datatype"] = value.datatype.value
+            binding[name] = entry
+        else:
+            binding[name] = {"type": "bnode", "value": value.value}
+    return binding
+
+
 def _sparql_json(table: Table) -> dict[str, object]:
     """The SPARQL 1.1 Query Results JSON Format."""
-    bindings = []
-    for row in table.rows:
-        binding: dict[str, dict[str, str]] = {}
-        for name, value in zip(table.columns, row, strict=True):
-            if value is None:
-                continue
-            if isinstance(value, ox.NamedNode):
-                binding[name] = {"type": "uri", "value": value.value}
-            elif isinstance(value, ox.Literal):
-                entry = {"type": "literal", "value": value.value}
-                if value.language:
-                    entry["xml:lang"] = value.language
-                elif value.datatype.value not in PLAIN:
-                    entry["datatype"] = value.datatype.value
-                binding[name] = entry
-            else:
-                binding[name] = {"type": "bnode", "value": value.value}
-        bindings.append(binding)
+    bindings = [_binding(table.columns, row) for row in table.rows]
     return {"head": {"vars": table.columns}, "results": {"bindings": bindings}}

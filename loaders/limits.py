@@ -1,0 +1,133 @@
+"""Bounds on time: a deadline for a whole command's wait, whatever it waits on.
+
+An engine may compute for a long time inside one call that Python cannot interrupt
+(Oxigraph evaluates an ORDER BY or a GROUP BY over a runaway join before it gives a
+first row; a server may trickle its answer a byte at a time). So the work runs in a
+worker thread and the caller waits on it with the time left: when the deadline passes
+the caller raises :class:`TimeoutExpired` at once, and the worker, a daemon thread, ends
+with the process. Rows go through a small queue, so a fast engine waits for a slow
+writer and memory stays flat however many rows a query gives. The deadline counts from
+the start of the wait, so it bounds the command's time (a reader paging slowly through a
+long CSV counts too: ``--timeout 0`` lifts the limit).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+from loaders.errors import MigkgError
+
+T = TypeVar("T")
+
+
+class TimeoutExpired(MigkgError):
+    """The deadline passed: the message says what waited, how long, and how to change it."""
+
+
+class Deadline:
+    """``seconds`` from now (``None`` or 0: no limit) for ``what``: the whole command's
+    wait, whatever it waits on, retries included."""
+
+    def __init__(self, seconds: float | None, what: str, option: str = "--timeout") -> None:
+        self.seconds = seconds if seconds and seconds > 0 else None
+        self.what = what
+        self.option = option
+        self.start = time.monotonic()
+
+    @property
+    def bounded(self) -> bool:
+        return self.seconds is not None
+
+    def left(self) -> float | None:
+        """Seconds left (never below 0), or None without a limit."""
+        if self.seconds is None:
+            return None
+        return max(0.0, self.seconds - (time.monotonic() - self.start))
+
+    def wait(self, func: Callable[[float | None], T]) -> T:
+        """``func(seconds left)``."""
+        return func(self.left())
+
+    def expired(self, detail: str = "") -> TimeoutExpired:
+        extra = f" {detail}" if detail else ""
+        return TimeoutExpired(
+            f"{self.what}: no answer within {self.seconds:g} s{extra}; "
+            f"give it longer with {self.option} SECONDS (0: no limit)"
+        )
+
+
+_DONE = object()
+
+
+def call(func: Callable[[], T], deadline: Deadline) -> T:
+    """``func()``, or :class:`TimeoutExpired` when the deadline passes first."""
+    if not deadline.bounded:
+        return func()
+    box: list[object] = []
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            box.append(func())
+        except BaseException as exc:  # handed to the caller
+            failed.append(exc)
+
+    worker = threading.Thread(target=work, name="migkg-bounded", daemon=True)
+    worker.start()
+    deadline.wait(worker.join)
+    if worker.is_alive():
+        raise deadline.expired()
+    if failed:
+        raise failed[0]
+    return box[0]  # type: ignore[return-value]
+
+
+def iterate(
+    items: Callable[[], Iterable[T]], deadline: Deadline, buffer: int = 1024
+) -> Iterator[T]:
+    """The items of ``items()`` as they come, or :class:`TimeoutExpired` when the deadline
+    passes before the last one; at most ``buffer`` items wait in memory."""
+    if not deadline.bounded:
+        yield from items()
+        return
+    box: queue.Queue[object] = queue.Queue(maxsize=buffer)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items():
+                while not stop.is_set():
+                    try:
+                        box.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(_DONE)
+        except BaseException as exc:  # handed to the caller
+            box.put(exc)
+
+    worker = threading.Thread(target=work, name="migkg-rows", daemon=True)
+    worker.start()
+    count = 0
+    try:
+        while True:
+            try:
+                item = deadline.wait(lambda left: box.get(timeout=left))
+            except queue.Empty:
+                raise deadline.expired(f"({count} rows by then)") from None
+            if item is _DONE:
+                return
+            if deadline.left() == 0:
+                raise deadline.expired(f"({count} rows by then)")
+            if isinstance(item, BaseException):
+                raise item
+            count += 1
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
