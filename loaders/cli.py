@@ -309,11 +309,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from loaders.graph.query import stored
-    from loaders.publish.endpoint import port_free, queries_page, start
+    from loaders.publish.endpoint import check_listen, queries_page, start
 
     project = _project(args)
-    if not port_free(args.host, args.port):  # say so before the build, not after it
-        raise MigkgError(f"{args.host}:{args.port} is in use: choose another port with --port")
+    check_listen(args.host, args.port)  # say so before the build, not after it
     dataset = _dataset(args)  # built now if stale: dist/store is the graph, on disk
     location = project.dist / "store"
     triples = len(dataset.store())
@@ -366,15 +365,25 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def cmd_enrich(args: argparse.Namespace) -> int:
     from loaders.files import write_atomically
+    from loaders.namespaces import MIG
     from loaders.publish.endpoint import enrich
 
     project = _project(args)
     endpoint = _endpoint(args)
     dataset = enrich(endpoint, _dataset(args))
-    target = args.output or project.dist / "external" / "cellar.trig"
-    write_atomically({Path(target): dataset.serialize(format="trig")})
+    target = Path(args.output or project.dist / "external" / "cellar.trig")
+    matched = {s for g in dataset.graphs() for s in g.subjects(MIG.hasExternalSource)}
+    if not matched:
+        print(
+            f"migkg: warning: nothing matched at {endpoint.query_url}: no act of the graph was "
+            f"found there by its CELEX number; is it a CELLAR (CDM) endpoint? {target} was "
+            "left as it was",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    write_atomically({target: dataset.serialize(format="trig")})
     n = sum(len(g) for g in dataset.graphs())
-    print(f"wrote {target}: {n} triples from {endpoint.query_url}")
+    print(f"wrote {target}: {n} triples on {len(matched)} acts from {endpoint.query_url}")
     return EXIT_OK
 
 
@@ -384,7 +393,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from loaders.bench import run, table
 
     project = _project(args)
-    sizes = [int(s) for s in args.sizes.split(",")]
+    try:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    except ValueError:
+        raise MigkgError(f"--sizes {args.sizes}: give whole numbers, comma-separated") from None
+    if any(size < 1 for size in sizes):
+        raise MigkgError(f"--sizes {args.sizes}: every size is 1 triple or more")
     backends = [b.strip() for b in args.backends.split(",")]
     for backend in backends:
         if backend not in ("rdflib", "oxigraph", "virtuoso"):
@@ -456,6 +470,14 @@ def count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r}: give 0 or more")
+    return value
+
+
+def positive(text: str) -> int:
+    """A count of 1 or more."""
+    value = count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 1 or more")
     return value
 
 
@@ -630,11 +652,13 @@ def parser() -> argparse.ArgumentParser:
         default="rdflib,oxigraph",
         help="rdflib, oxigraph, virtuoso (a private Virtuoso 7.2: push, then every query there)",
     )
-    bench.add_argument("--repeat", type=int, default=3, help="runs per step (the median is kept)")
+    bench.add_argument(
+        "--repeat", type=positive, default=3, help="runs per step (the median is kept)"
+    )
     bench.add_argument("--out", type=Path, help="JSON results (default dist/bench.json)")
     bench.add_argument(
         "--limit",
-        type=float,
+        type=seconds,
         default=0,
         metavar="SECONDS",
         help="give up a step after this long and report it as '> SECONDS' (default: no limit)",

@@ -57,8 +57,13 @@ def request(
     where = urllib.parse.urlsplit(url)._replace(query="").geturl()
     deadline = Deadline(timeout, where)
     attempt = 0
+    last = ""  # the last attempt's failure, when one failed
 
     def late(tries: int) -> EndpointError:
+        if last:
+            return EndpointError(
+                f"{where}: {last} ({tries} attempt{'s' if tries != 1 else ''} in {timeout:g} s)"
+            )
         return EndpointError(
             f"{where}: no answer within {timeout:g} s in {tries} attempt"
             f"{'s' if tries != 1 else ''}; give it longer with --timeout SECONDS (0: no limit)"
@@ -92,6 +97,7 @@ def request(
                 ) from None
             if exc.code < 500 or attempt >= retries:
                 raise EndpointError(f"{where}: {exc.code} {exc.reason}: {detail}") from None
+            last = f"{exc.code} {exc.reason}: {detail}"
         except TimeoutError:
             raise late(attempt + 1) from None
         except urllib.error.URLError as exc:
@@ -102,12 +108,14 @@ def request(
                     f"{where}: cannot connect ({attempt + 1} attempt"
                     f"{'s' if attempt else ''}): {exc.reason}"
                 ) from None
+            last = f"cannot connect: {exc.reason}"
         except (OSError, ValueError, http.client.HTTPException) as exc:
             if attempt >= retries:
                 raise EndpointError(
                     f"{where}: cannot connect ({attempt + 1} attempt"
                     f"{'s' if attempt else ''}): {exc}"
                 ) from None
+            last = f"cannot connect: {exc}"
         left = deadline.left()
         pause = min(0.2 * 2**attempt, left if left is not None else 60.0)
         time.sleep(pause)

@@ -63,6 +63,19 @@ class Deadline:
 _DONE = object()
 
 
+def _bare(exc: BaseException) -> BaseException:
+    """``exc`` without its tracebacks (and its causes'), to hand to another thread: the
+    frames would keep the worker's objects alive there, and some (Oxigraph's results) may
+    only be dropped in the thread that made them."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+    return exc
+
+
 def call(func: Callable[[], T], deadline: Deadline) -> T:
     """``func()``, or :class:`TimeoutExpired` when the deadline passes first."""
     if not deadline.bounded:
@@ -74,7 +87,7 @@ def call(func: Callable[[], T], deadline: Deadline) -> T:
         try:
             box.append(func())
         except BaseException as exc:  # handed to the caller
-            failed.append(exc)
+            failed.append(_bare(exc))
 
     worker = threading.Thread(target=work, name="migkg-bounded", daemon=True)
     worker.start()
@@ -110,7 +123,7 @@ def iterate(
                     return
             box.put(_DONE)
         except BaseException as exc:  # handed to the caller
-            box.put(exc)
+            box.put(_bare(exc))
 
     worker = threading.Thread(target=work, name="migkg-rows", daemon=True)
     worker.start()

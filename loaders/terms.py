@@ -95,3 +95,49 @@ def curie(iri: str) -> str:
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns) :]}"
     return iri
+
+
+_LEXICAL = {
+    "integer": r"[+-]?\d+",
+    "nonNegativeInteger": r"\+?\d+|-0+",
+    "positiveInteger": r"\+?0*[1-9]\d*",
+    "nonPositiveInteger": r"-\d+|\+?0+",
+    "negativeInteger": r"-0*[1-9]\d*",
+    "int": r"[+-]?\d+",
+    "long": r"[+-]?\d+",
+    "decimal": r"[+-]?(\d+(\.\d*)?|\.\d+)",
+    "double": r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|-INF|NaN",
+    "float": r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|-INF|NaN",
+    "boolean": r"true|false|1|0",
+    "gYear": r"-?\d{4,}(Z|[+-]\d\d:\d\d)?",
+    "gYearMonth": r"-?\d{4,}-(0[1-9]|1[0-2])(Z|[+-]\d\d:\d\d)?",
+    "date": r"-?\d{4,}-\d\d-\d\d(Z|[+-]\d\d:\d\d)?",
+    "dateTime": r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?",
+}
+
+
+def ill_typed(value: str, datatype: str) -> str | None:
+    """Why ``value`` is not a valid lexical form of the XSD ``datatype`` (the common ones a
+    data file uses), or None when it is (or the datatype is not one checked here)."""
+    import re
+    from datetime import date
+
+    if not datatype.startswith(_XSD):
+        return None
+    local = datatype.removeprefix(_XSD)
+    pattern = _LEXICAL.get(local)
+    if pattern is None:
+        return None
+    if not re.fullmatch(pattern, value):
+        return f'"{value}" is not a valid xsd:{local}'
+    if local in ("date", "dateTime"):
+        day = value.lstrip("-")[:10]
+        try:
+            date.fromisoformat(day)
+        except ValueError as exc:
+            return f'"{value}" is not a valid xsd:{local}: {exc}'
+        if local == "dateTime":
+            hour, minute, second = value.lstrip("-")[11:19].split(":")
+            if int(hour) > 24 or int(minute) > 59 or int(second) > 60:
+                return f'"{value}" is not a valid xsd:dateTime: no such time'
+    return None

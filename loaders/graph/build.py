@@ -26,7 +26,7 @@ from loaders.errors import InputError, MigkgError
 from loaders.files import failure, sweep, temporary_folder, write_atomically
 from loaders.iris import PREFIXES
 from loaders.project import GRAPH_SCOPES, Project, scope_of
-from loaders.terms import curie, to_ox
+from loaders.terms import curie, ill_typed, to_ox
 
 OUTPUTS = ("graph.nq", "graph.trig", "graph.ttl")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -68,7 +68,17 @@ def parse_file(project: Project, path: Path, index: int) -> list[ox.Quad]:
             quads[ox.Quad(s, t.predicate, o, graph)] = None
     except SyntaxError as exc:
         raise syntax_error(name, exc) from exc
+    for quad in quads:
+        value = quad.object
+        if type(value) is ox.Literal and (why := ill_typed(value.value, value.datatype.value)):
+            raise InputError(name, f"ill-typed literal: {why}", _line_of(data, value.value))
     return list(quads)
+
+
+def _line_of(data: bytes, text: str) -> int | None:
+    """The line of the first quoted occurrence of ``text`` in a file's bytes."""
+    at = data.find(f'"{text}"'.encode())
+    return None if at < 0 else data.count(b"\n", 0, at) + 1
 
 
 def read_inputs(project: Project, extract: bool = True) -> list[ox.Quad]:

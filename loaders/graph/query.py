@@ -282,10 +282,10 @@ def stream(
     def items() -> Iterator[object]:
         try:
             solutions = engine.solutions(query.text, bound)
+            yield solutions.columns
+            yield from solutions.rows
         except QueryError as exc:
             raise QueryError(f"{query.path}: {exc.message}") from exc
-        yield solutions.columns
-        yield from solutions.rows
 
     found = iterate(items, deadline)
     columns = next(found)

@@ -16,6 +16,7 @@ MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD and are never printed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 import socket
 import subprocess
@@ -298,14 +299,57 @@ def enrich(endpoint: Endpoint, dataset: Dataset, batch: int = 40) -> RdflibDatas
 # --- serve -----------------------------------------------------------------------------------
 
 
-def port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+def check_listen(host: str, port: int) -> None:
+    """Can a server listen on ``host``:``port``? If not, a MigkgError says why: no such
+    host, not an address of this machine, the port in use or reserved."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise MigkgError(f"--host {host}: no such host or address ({exc})") from None
+    except OverflowError:
+        raise MigkgError(f"--port {port}: a port is a number from 1 to 65535") from None
+    with socket.socket(family, kind, proto) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind((host, port))
-        except OSError:
-            return False
+            s.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise MigkgError(
+                    f"{host}:{port} is in use: choose another port with --port"
+                ) from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise MigkgError(
+                    f"--host {host}: not an address of this machine: use 127.0.0.1, "
+                    "0.0.0.0 (every interface) or one of its own addresses"
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise MigkgError(
+                    f"--port {port}: permission denied (ports below 1024 need privileges)"
+                ) from None
+            raise MigkgError(f"{host}:{port}: cannot listen there: {exc.strerror}") from None
+
+
+def port_free(host: str, port: int) -> bool:
+    try:
+        check_listen(host, port)
+    except MigkgError:
+        return False
     return True
+
+
+def host_port(host: str, port: int) -> str:
+    """``host:port`` for a URL or ``--bind`` (an IPv6 address in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _die_with_parent() -> None:
+    """In a child before exec: the kernel sends it SIGTERM when its parent dies, however
+    the parent dies (Linux; elsewhere the parent's own handlers stop it)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def free_port() -> int:
@@ -328,13 +372,13 @@ def oxigraph_binary() -> str:
 
 def start(location: Path, host: str, port: int, read_only: bool = True) -> subprocess.Popen[bytes]:
     """Start the Oxigraph server and wait until it answers."""
-    if not port_free(host, port):
-        raise MigkgError(f"{host}:{port} is in use: choose another port with --port")
+    check_listen(host, port)
     mode = "serve-read-only" if read_only else "serve"
     proc = subprocess.Popen(
-        [oxigraph_binary(), mode, "--location", str(location), "--bind", f"{host}:{port}"],
+        [oxigraph_binary(), mode, "--location", str(location), "--bind", host_port(host, port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=_die_with_parent,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -342,7 +386,7 @@ def start(location: Path, host: str, port: int, read_only: bool = True) -> subpr
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
             raise MigkgError(f"the Oxigraph server stopped at start: {err.strip()}")
         try:
-            request("GET", f"http://{host}:{port}/query?query=ASK%7B%7D", timeout=2)
+            request("GET", f"http://{host_port(host, port)}/query?query=ASK%7B%7D", timeout=2)
             return proc
         except EndpointError:
             time.sleep(0.1)
