@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -308,8 +309,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from loaders.files import write_atomically
     from loaders.graph.query import stored
-    from loaders.publish.endpoint import check_listen, queries_page, start
+    from loaders.publish.endpoint import check_listen, host_port, queries_page, start
 
     project = _project(args)
     check_listen(args.host, args.port)  # say so before the build, not after it
@@ -317,18 +319,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     location = project.dist / "store"
     triples = len(dataset.store())
     proc = start(location, args.host, args.port, read_only=True)
-    page = project.dist / "queries.html"
-    page.write_text(queries_page(args.host, args.port, stored(project)), encoding="utf-8")
-    print(f"serving {triples} quads read-only at http://{args.host}:{args.port}/ "
-          f"(SPARQL at /query); the stored queries, ready to open: {page}")  # fmt: skip
-    print("Ctrl-C stops it")
-    import signal
-
-    # Ctrl-C and SIGTERM stop the server with us, even when we were started with SIGINT
-    # ignored (as a shell starts a background job): else the server outlives us
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        # Ctrl-C and SIGTERM stop the server with us, even when we were started with SIGINT
+        # ignored (as a shell starts a background job): else the server outlives us. SIGHUP
+        # (a closed terminal) is main's; a SIGKILL the kernel passes on (see start)
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
+        page = project.dist / "queries.html"
+        write_atomically({page: queries_page(args.host, args.port, stored(project))})
+        print(f"serving {triples} quads read-only at http://{host_port(args.host, args.port)}/ "
+              f"(SPARQL at /query); the stored queries, ready to open: {page}")  # fmt: skip
+        print("Ctrl-C stops it", flush=True)
         proc.wait()
     except KeyboardInterrupt:
         pass
@@ -336,7 +337,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proc.terminate()
         try:
             proc.wait(timeout=10)
-        except Exception:
+        except subprocess.TimeoutExpired:
             proc.kill()
         print("stopped")
     return EXIT_OK

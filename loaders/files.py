@@ -44,7 +44,7 @@ _FILE_MODE = _file_mode()
 _TEMP = re.compile(r"^\..*\.migkg-(\d+)-[^.]*\.tmpd?$")
 
 _HINTS = {
-    errno.ENOSPC: "the disk is full: free some space and run again",
+    errno.ENOSPC: "no space left on the device (the disk is full): free some space and run again",
     errno.EDQUOT: "the disk quota is used up: free some space and run again",
     errno.EACCES: "permission denied: choose a folder you may write to",
     errno.EPERM: "permission denied: choose a folder you may write to",

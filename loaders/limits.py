@@ -100,27 +100,38 @@ def call(func: Callable[[], T], deadline: Deadline) -> T:
 
 
 def iterate(
-    items: Callable[[], Iterable[T]], deadline: Deadline, buffer: int = 1024
+    items: Callable[[], Iterable[T]], deadline: Deadline, batch: int = 256, batches: int = 4
 ) -> Iterator[T]:
     """The items of ``items()`` as they come, or :class:`TimeoutExpired` when the deadline
-    passes before the last one; at most ``buffer`` items wait in memory."""
+    passes before the last one. Items cross from the worker in batches (of ``batch``, or
+    fewer when 50 ms have passed), at most ``batches`` of them waiting in memory."""
     if not deadline.bounded:
         yield from items()
         return
-    box: queue.Queue[object] = queue.Queue(maxsize=buffer)
+    box: queue.Queue[object] = queue.Queue(maxsize=batches)
     stop = threading.Event()
+
+    def put(value: object) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(value, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def work() -> None:
         try:
+            pending: list[T] = []
+            since = time.monotonic()
             for item in items():
-                while not stop.is_set():
-                    try:
-                        box.put(item, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
+                pending.append(item)
+                if len(pending) >= batch or time.monotonic() - since > 0.05:
+                    if not put(pending):
+                        return
+                    pending, since = [], time.monotonic()
+            if pending and not put(pending):
+                return
             box.put(_DONE)
         except BaseException as exc:  # handed to the caller
             box.put(_bare(exc))
@@ -131,16 +142,17 @@ def iterate(
     try:
         while True:
             try:
-                item = deadline.wait(lambda left: box.get(timeout=left))
+                got = deadline.wait(lambda left: box.get(timeout=left))
             except queue.Empty:
                 raise deadline.expired(f"({count} rows by then)") from None
-            if item is _DONE:
+            if got is _DONE:
                 return
-            if deadline.left() == 0:
-                raise deadline.expired(f"({count} rows by then)")
-            if isinstance(item, BaseException):
-                raise item
-            count += 1
-            yield item  # type: ignore[misc]
+            if isinstance(got, BaseException):
+                raise got
+            for item in got:  # type: ignore[attr-defined]
+                if deadline.left() == 0:
+                    raise deadline.expired(f"({count} rows by then)")
+                count += 1
+                yield item
     finally:
         stop.set()

@@ -155,8 +155,13 @@ def inputs_digest(project: Project) -> str:
     files += sorted(package.rglob("*.py"))
     digest = hashlib.sha256()
     for path in files:
-        name = project.relative(path) if path.is_relative_to(project.root) else path.name
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        inside = path.is_relative_to(project.root)  # (a symbolic link is named as itself)
+        name = path.relative_to(project.root).as_posix() if inside else path.name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(name, f"cannot read file: {exc.strerror}") from exc
+        digest.update(name.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 
