@@ -327,12 +327,17 @@ def oxigraph_binary() -> str:
 
 
 def start(location: Path, host: str, port: int, read_only: bool = True) -> subprocess.Popen[bytes]:
-    """Start the Oxigraph server and wait until it answers."""
+    """Start the Oxigraph server and wait until it answers.
+
+    Read-only, it answers other origins too (``--cors``: Access-Control-Allow-Origin *),
+    so that dist/queries.html can ask it when opened as a file; without the header a
+    browser keeps the answer from the page. A writable server (only the tests start one)
+    is not opened to other sites' pages."""
     if not port_free(host, port):
         raise MigkgError(f"{host}:{port} is in use: choose another port with --port")
-    mode = "serve-read-only" if read_only else "serve"
+    mode = ["serve-read-only", "--cors"] if read_only else ["serve"]
     proc = subprocess.Popen(
-        [oxigraph_binary(), mode, "--location", str(location), "--bind", f"{host}:{port}"],
+        [oxigraph_binary(), *mode, "--location", str(location), "--bind", f"{host}:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
