@@ -237,7 +237,7 @@ def test_migkg_serve_is_read_only_and_stops_cleanly_on_ctrl_c(
             request("POST", f"http://127.0.0.1:{port}/update", data=b"CLEAR ALL",
                     headers={"Content-Type": "application/sparql-update"}, timeout=5)  # fmt: skip
         page = (ROOT / "dist" / "queries.html").read_text(encoding="utf-8")
-        assert "cq-cabinet-supports" in page and f"http://127.0.0.1:{port}/query?query=" in page
+        assert "cq-cabinet-supports" in page and f'"http://127.0.0.1:{port}/query"' in page
     finally:
         proc.send_signal(stop)
         assert proc.wait(timeout=20) == 0

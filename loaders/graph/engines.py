@@ -223,10 +223,17 @@ def with_values(query: str, bindings: Bindings | None) -> str:
         + " ".join(str(bindings[n]) for n in names)
         + ") }"
     )
+    at = values_at(query)
+    return query[:at] + " " + values + query[at:]
+
+
+def values_at(query: str) -> int:
+    """Where :func:`with_values` puts the VALUES block: just after the first ``WHERE {``
+    (the page of stored queries, publish.endpoint.queries_page, binds at the same place)."""
     match = re.search(r"\bWHERE\s*\{", query, re.I)
     if match is None:
         raise MigkgError("cannot find the query's WHERE to bind its parameters")
-    return query[: match.end()] + " " + values + query[match.end() :]
+    return match.end()
 
 
 def term_of(cell: Mapping[str, str]) -> OxTerm:

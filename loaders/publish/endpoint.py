@@ -1,7 +1,8 @@
 """The graph in triple store servers: serve it, push it, query it remotely, enrich it.
 
 * ``serve``: the build in an Oxigraph store on disk, served read-only by the Oxigraph
-  server from PyPI (``oxigraph serve-read-only``), its query editor at ``/``.
+  server from PyPI (``oxigraph serve-read-only``), its query editor at ``/``, and a page
+  of the stored queries (``queries_page``) that runs them there with their parameters.
 * ``push``: the SPARQL 1.1 Graph Store HTTP Protocol: each named graph replaced whole by
   one PUT (so a graph is replaced whole or not at all), then its triple count read back.
 * ``run_remote``: a stored query on a remote endpoint through SPARQLWrapper; parameters
@@ -36,8 +37,8 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from loaders.errors import MigkgError
 from loaders.graph.dataset import Dataset
-from loaders.graph.engines import RemoteEngine
-from loaders.graph.query import StoredQuery
+from loaders.graph.engines import RemoteEngine, values_at
+from loaders.graph.query import StoredQuery, term
 from loaders.http import TIMEOUT, EndpointError, request
 from loaders.namespaces import GRAPH, MIG, bind_all
 from loaders.terms import from_ox
@@ -371,11 +372,16 @@ def oxigraph_binary() -> str:
 
 
 def start(location: Path, host: str, port: int, read_only: bool = True) -> subprocess.Popen[bytes]:
-    """Start the Oxigraph server and wait until it answers."""
+    """Start the Oxigraph server and wait until it answers.
+
+    Read-only, it answers other origins too (``--cors``: Access-Control-Allow-Origin *),
+    so that dist/queries.html can ask it when opened as a file; without the header a
+    browser keeps the answer from the page. A writable server (only the tests start one)
+    is not opened to other sites' pages."""
     check_listen(host, port)
-    mode = "serve-read-only" if read_only else "serve"
+    mode = ["serve-read-only", "--cors"] if read_only else ["serve"]
     proc = subprocess.Popen(
-        [oxigraph_binary(), mode, "--location", str(location), "--bind", host_port(host, port)],
+        [oxigraph_binary(), *mode, "--location", str(location), "--bind", host_port(host, port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         preexec_fn=_die_with_parent,
@@ -394,23 +400,121 @@ def start(location: Path, host: str, port: int, read_only: bool = True) -> subpr
     raise MigkgError(f"the Oxigraph server did not answer on {host}:{port} within 30 s")
 
 
+def page_queries(queries: list[StoredQuery]) -> list[dict[str, object]]:
+    """What the page of stored queries needs to bind each query's parameters as
+    ``migkg query --endpoint`` does (engines.with_values): the query split where its VALUES
+    block goes, and its parameters in the block's order, each default already made into
+    its term in N-Triples form by query.term, the function ``migkg query`` binds it with
+    (a default it refuses carries the refusal instead)."""
+    out: list[dict[str, object]] = []
+    for q in queries:
+        at = len(q.text)
+        params: list[dict[str, object]] = []
+        error = None
+        if q.params:
+            try:
+                at = values_at(q.text)
+            except MigkgError as exc:
+                error = f"{q.name}: {exc}"
+        for name in sorted(q.params):  # the order of with_values' block
+            param = q.params[name]
+            made: dict[str, object] = {
+                "name": name,
+                "kind": param.kind,
+                "description": param.description,
+                "default": param.default,
+                "term": None,
+                "error": error,
+            }
+            if param.default is not None and error is None:
+                try:
+                    made["term"] = str(term(param, param.default))
+                except MigkgError as exc:
+                    made["error"] = f"{q.name}: {exc}"
+            params.append(made)
+        out.append({"name": q.name, "before": q.text[:at], "after": q.text[at:], "params": params})
+    return out
+
+
+def json_in_html(data: object) -> str:
+    """JSON to put in a <script> element: no <, > or & in it as such (so no </script> and
+    no <!-- ends or changes the element), each written as a JSON escape instead."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False)
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
 def queries_page(host: str, port: int, queries: list[StoredQuery]) -> str:
-    """A page of the stored queries, each a link that runs it on the server (results as
-    a table of the SPARQL results in the browser) and its text to paste in the editor."""
+    """A page of the stored queries, each with a form of its parameters (at the defaults
+    ``migkg query`` uses) that runs it on the server and shows the results as a table.
+
+    The page's script binds the parameters as with_values does, a VALUES block of
+    N-Triples terms, never pasting a value into the query; everything from the queries
+    goes into the HTML escaped, and into the script's data as JSON that cannot end its
+    element. A Content-Security-Policy lets only the page's own script run and only
+    the server be asked (the page works opened as a file: start sends CORS headers)."""
+    import base64
+    import hashlib
     from html import escape
 
-    base = f"http://{host}:{port}"
-    items = []
-    for q in queries:
-        run = f"{base}/query?" + urllib.parse.urlencode({"query": q.text})
-        items.append(
-            f'<li><a href="{escape(run)}">{escape(q.name)}</a>: {escape(q.title)}'
-            f"<details><summary>query</summary><pre>{escape(q.text)}</pre></details></li>"
+    from loaders.iris import ID, PREFIXES, XSD
+    from loaders.terms import _NAMESPACES
+
+    base = f"http://{host_port(host, port)}"
+    data = {
+        "endpoint": f"{base}/query",
+        "id": ID,
+        "xsd": XSD,
+        "prefixes": PREFIXES,
+        "namespaces": [list(pair) for pair in _NAMESPACES],
+        "queries": page_queries(queries),
+    }
+    toc, sections = [], []
+    for i, q in enumerate(queries):
+        anchor = escape(f"q-{q.name}")
+        toc.append(f'<li><a href="#{anchor}">{escape(q.name)}</a></li>')
+        fields = []
+        for p in q.params.values():
+            field = escape(f"p-{i}-{p.name}")
+            value = "" if p.default is None else escape(p.default)
+            fields.append(
+                f'<label for="{field}">{escape(p.name)} <span class="kind">({escape(p.kind)}'
+                f"{', required' if p.required else ''})</span></label>"
+                f'<input id="{field}" data-param="{escape(p.name)}" value="{value}" '
+                'autocomplete="off" spellcheck="false">'
+                f'<span class="help">{escape(p.description)}</span>'
+            )
+        sections.append(
+            f'<section class="query" id="{anchor}"><h2>{escape(q.name)}</h2>'
+            f'<p class="title">{escape(q.title)}</p>'
+            + (f'<p class="question">{escape(q.question)}</p>' if q.question else "")
+            + f'<form data-query="{i}">{"".join(fields)}<button type="submit">Run</button></form>'
+            f"<details><summary>query</summary><pre>{escape(q.text)}</pre></details>"
+            '<div class="result" aria-live="polite"></div></section>'
         )
-    return (
-        "<!DOCTYPE html><meta charset=utf-8><title>migkg stored queries</title>"
-        f'<h1>Stored queries on <a href="{base}/">{base}</a></h1>'
-        "<p>Each link runs the query with its default parameters; open the editor at "
-        f'<a href="{base}/">{base}/</a> and paste a query\'s text to change it.</p>'
-        f"<ul>{''.join(items)}</ul>\n"
+    template = (Path(__file__).parent / "queries.html").read_text(encoding="utf-8")
+
+    def digest(tag: str) -> str:
+        found = re.search(rf"<{tag}>(.*?)</{tag}>", template, re.S)
+        if found is None:
+            raise MigkgError(f"queries.html: no <{tag}> element")
+        return base64.b64encode(hashlib.sha256(found[1].encode()).digest()).decode()
+
+    csp = (
+        f"default-src 'none'; script-src 'sha256-{digest('script')}'; "
+        f"style-src 'sha256-{digest('style')}'; connect-src {base}; "
+        "base-uri 'none'; form-action 'none'"
     )
+    values = {
+        "csp": escape(csp),
+        "base": escape(base),
+        "id": escape(ID),
+        "toc": "".join(toc),
+        "queries": "\n".join(sections),
+        "data": json_in_html(data),
+    }
+    # one pass: a placeholder inside a query's text is not filled in
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m[1]], template)
