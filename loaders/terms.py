@@ -83,15 +83,16 @@ def canonical_literal(term: OxTerm) -> OxTerm:
     return term if canonical == term.value else ox.Literal(canonical, datatype=term.datatype)
 
 
-_NAMESPACES = sorted(
+CURIE_PREFIXES = sorted(
     [("id", ID), *PREFIXES.items()],
     key=lambda pair: -len(pair[1]),
 )
+"""The prefixes CURIEs are written with (the id/ namespace too), longest namespace first."""
 
 
 def curie(iri: str) -> str:
     """``prefix:local`` with the project's longest matching prefix, else the IRI itself."""
-    for prefix, ns in _NAMESPACES:
+    for prefix, ns in CURIE_PREFIXES:
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns) :]}"
     return iri

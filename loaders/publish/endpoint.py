@@ -461,7 +461,7 @@ def queries_page(host: str, port: int, queries: list[StoredQuery]) -> str:
     from html import escape
 
     from loaders.iris import ID, PREFIXES, XSD
-    from loaders.terms import _NAMESPACES
+    from loaders.terms import CURIE_PREFIXES
 
     base = f"http://{host_port(host, port)}"
     data = {
@@ -469,7 +469,7 @@ def queries_page(host: str, port: int, queries: list[StoredQuery]) -> str:
         "id": ID,
         "xsd": XSD,
         "prefixes": PREFIXES,
-        "namespaces": [list(pair) for pair in _NAMESPACES],
+        "namespaces": [list(pair) for pair in CURIE_PREFIXES],
         "queries": page_queries(queries),
     }
     toc, sections = [], []
