@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import errno
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -438,6 +439,7 @@ def remote_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--graph",
         metavar="IRI",
+        type=graph_iri,
         default="https://w3id.org/migkg/graph/all",
         help="with --endpoint: the graph to query as the default graph (default: the union "
         "graph migkg push writes; '' for the server's own default graph)",
@@ -472,6 +474,13 @@ def count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r}: give 0 or more")
     return value
+
+
+def graph_iri(text: str) -> str:
+    """A graph's IRI: absolute, without spaces or <>"{}|^`\\ (or '' for none)."""
+    if text and not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an absolute IRI")
+    return text
 
 
 def positive(text: str) -> int:
@@ -641,7 +650,9 @@ def parser() -> argparse.ArgumentParser:
             help="the longest wait for one request, retries included (default 30; 0: no limit)",
         )
         if name == "push":
-            cmd.add_argument("--graph", help="push everything into this one graph IRI")
+            cmd.add_argument(
+                "--graph", type=graph_iri, help="push everything into this one graph IRI"
+            )
         else:
             cmd.add_argument("-o", "--output", type=Path, help="default dist/external/cellar.trig")
     bench = add(

@@ -79,6 +79,17 @@ ARGUMENTS = [
     (["query", "cq-cabinet-supports", "--limit", "-3"], "give 0 or more"),
     (["query", "cq-cabinet-supports", "--format", "xml"], "invalid choice: 'xml'"),
     (["query", "cq-cabinet-supports", "--endpoint", "not a url"], "give an http:// or https://"),
+    (["query", "cq-cabinet-supports", "--endpoint", "http://[::1/"], "not a valid URL"),
+    (["query", "cq-cabinet-supports", "--endpoint", "http://127.0.0.1:99999/"], "out of range"),
+    (
+        ["query", "cq-cabinet-supports", "--endpoint", "http://u:secret@127.0.0.1:9/"],
+        "put no credentials in it",
+    ),
+    (
+        ["query", "cq-cabinet-supports", "--endpoint", "http://x/", "--graph", "a b"],
+        "not an absolute IRI",
+    ),
+    (["push", "--endpoint", "http://127.0.0.1:9", "--graph", "<x>"], "not an absolute IRI"),
     (["serve", "--port", "70000"], "a port is a number from 1 to 65535"),
     (["serve", "--port", "http"], "not a port number"),
     (["serve", "--host", "nosuch.invalid"], "--host nosuch.invalid: no such host"),
@@ -94,6 +105,8 @@ ARGUMENTS = [
     (["fmt", "/nonexistent.ttl"], "/nonexistent.ttl: cannot read file"),
     (["locate", "/nonexistent.ttl"], "/nonexistent.ttl: cannot read file"),
     (["--root", "/nonexistent", "stats"], "/nonexistent: no ontology/ folder here"),
+    (["--root", "/etc/hostname", "stats"], "/etc/hostname: no ontology/ folder here"),
+    (["extract", "fiche", "README.md"], "not a BNC fiche"),
     (["coverage", "-o", "/"], "/: it is a folder: give a file name"),
     (["query", "cq-cabinet-supports", "-o", "/"], "it is a folder"),
     (["query", "cq-cabinet-supports", "-o", "pyproject.toml/x.csv"], "is a file, not a folder"),
@@ -103,7 +116,9 @@ ARGUMENTS = [
 
 @pytest.mark.parametrize(("argv", "says"), ARGUMENTS, ids=[" ".join(a) for a, _ in ARGUMENTS])
 def test_a_bad_argument_is_one_line_and_exit_2(argv: list[str], says: str) -> None:
-    one_line_error(cli(*argv), says)
+    done = cli(*argv)
+    one_line_error(done, says)
+    assert "secret" not in done.stderr
 
 
 def test_dev_full_stays_a_device_when_written_to() -> None:

@@ -63,14 +63,35 @@ class Endpoint:
     def of(cls, base: str, query: str | None = None, store: str | None = None,
            timeout: float = TIMEOUT, update: str | None = None) -> Endpoint:  # fmt: skip
         """Oxigraph's layout by default: BASE/query, BASE/update and BASE/store."""
-        if not re.match(r"^https?://", base):
-            raise MigkgError(f"endpoint {base!r}: give an http:// or https:// URL")
+        for url in (base, query, store, update):
+            if url is not None:
+                check_url(url)
         base = base.rstrip("/")
         if base.endswith(("/query", "/sparql")) and query is None:
             query, base = base, base.rsplit("/", 1)[0]
         return cls(
             query or f"{base}/query", store or f"{base}/store", timeout, update or f"{base}/update"
         )
+
+
+def check_url(url: str) -> None:
+    """An http(s) URL with a host and a valid port, and no credentials in it (they go in
+    MIGKG_ENDPOINT_USER and MIGKG_ENDPOINT_PASSWORD, so that no message or log shows them)."""
+    if not re.match(r"^https?://", url):
+        raise MigkgError(f"endpoint {url!r}: give an http:// or https:// URL")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError as exc:
+        shown = re.sub(r"//[^/@]*@", "//…@", url)
+        raise MigkgError(f"endpoint {shown!r}: not a valid URL ({exc})") from None
+    if parts.username is not None or parts.password is not None:
+        raise MigkgError(
+            "endpoint URL: put no credentials in it; set MIGKG_ENDPOINT_USER and "
+            "MIGKG_ENDPOINT_PASSWORD instead"
+        )
+    if not parts.hostname:
+        raise MigkgError(f"endpoint {url!r}: the URL names no host")
 
 
 def engine(endpoint: Endpoint) -> RemoteEngine:
