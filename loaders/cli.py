@@ -33,7 +33,9 @@ EPILOG = """exit codes:
   0  success
   1  the command ran and found problems (inconsistent ontology, files not canonical,
      validation results at or above the --fail-on level)
-  2  the command could not run (a file that does not parse, bad arguments)
+  2  the command could not run: one line says why (a file that does not parse, bad
+     arguments, a full disk, a server down or past --timeout, an interrupt)
+limits, outputs and which checkout: docs/cli.md
 """
 
 
