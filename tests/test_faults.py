@@ -310,10 +310,18 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
 
 
-def test_sigterm_while_writing_removes_the_temporary(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("stop", "says"),
+    [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "Ctrl-C"), (signal.SIGHUP, "SIGHUP")],
+)
+def test_a_signal_while_writing_removes_the_temporary(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    stop: signal.Signals,
+    says: str,
 ) -> None:
-    """The signal arrives while the output is being written (a real SIGTERM to this
+    """The signal arrives while the output is being written (a real signal to this
     process, at a known point): the temporary file goes, the old file stays, exit 2."""
     target = tmp_path / "answer.csv"
     target.write_text("old\n")
@@ -324,17 +332,18 @@ def test_sigterm_while_writing_removes_the_temporary(
     def interrupted(columns, rows, fmt, out):  # type: ignore[no-untyped-def]
         out.write("holder,stance\n")
         assert any(p.name.startswith(".answer.csv.migkg-") for p in tmp_path.iterdir())
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), stop)
         time.sleep(5)  # the handler raises before this ends
         real(columns, rows, fmt, out)
 
     monkeypatch.setattr(query, "write_stream", interrupted)
     code = main(["query", "cq-cabinet-supports", "--format", "csv", "-o", str(target)])
     assert code == 2
-    assert "interrupted (SIGTERM)" in capsys.readouterr().err
+    assert f"interrupted ({says})" in capsys.readouterr().err
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["answer.csv"]
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
 
 
 def test_temporaries_of_a_killed_run_are_swept_by_the_next_build(tmp_path: Path) -> None:
