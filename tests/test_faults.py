@@ -387,6 +387,14 @@ needs_mounts = pytest.mark.skipif(
 )
 
 
+def in_mount_namespace(script: str) -> subprocess.CompletedProcess[str]:
+    """A shell script in a private mount namespace: its mounts vanish with it."""
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
 @needs_mounts
 def test_a_full_disk_is_one_line_and_leaves_no_temporary(tmp_path: Path) -> None:
     """A real file system that fills up (a 256 KB tmpfs) under a write of several MB."""
@@ -397,10 +405,7 @@ def test_a_full_disk_is_one_line_and_leaves_no_temporary(tmp_path: Path) -> None
         f"{PY} -m loaders export --view full --format nt -o {disk}/full.nt; "
         f"echo exit=$?; ls -A {disk}"
     )
-    done = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = in_mount_namespace(script)
     assert "Traceback" not in done.stderr
     assert "exit=2" in done.stdout and done.stdout.strip().endswith("exit=2"), done.stdout
     assert "full.nt: cannot write: no space left on the device (the disk is full)" in done.stderr
@@ -417,10 +422,7 @@ def test_a_read_only_dist_is_one_line(tmp_path: Path) -> None:
         f"mount -o remount,ro,bind {project.dist} && "
         f"{PY} -m loaders --root {project.root} stats"
     )
-    done = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = in_mount_namespace(script)
     one_line_error(done, "dist: cannot write the build there: the file system is read-only")
 
 
