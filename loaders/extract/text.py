@@ -226,6 +226,7 @@ def footnote_blocks(text: str) -> list[tuple[int, int]]:
     line before the body resumes (a line that starts with white space, or after a blank
     line anything but the next footnote)."""
     spans: list[tuple[int, int]] = []
+    markers = _Markers(text)
     expected = 1
     lines = text.split("\n")
     offsets = [0]
@@ -239,7 +240,7 @@ def footnote_blocks(text: str) -> list[tuple[int, int]]:
             m
             and int(m.group(1)) == expected
             and prev_blank
-            and _has_marker(text, offsets[i], expected)
+            and markers.before(offsets[i], expected)
         ):
             start = offsets[i]
             j = i
@@ -267,10 +268,29 @@ def footnote_blocks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _has_marker(text: str, before: int, number: int) -> bool:
-    """Does the body before this point carry the footnote marker (a number glued to a
-    word or punctuation, "gepresenteerd.1")?"""
-    return re.search(rf"[^\s\d]{number}(?!\d)", text[:before]) is not None
+class _Markers:
+    """Does the body before a point carry footnote marker N (a number glued to a word or
+    punctuation, "gepresenteerd.1")? Where each marker first ends is found in one pass
+    over the text, made when first asked, so a question costs no pass of its own."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._first: dict[str, int] | None = None
+
+    def before(self, at: int, number: int) -> bool:
+        """Is ``[^\\s\\d]{number}(?!\\d)`` found in ``text[:at]``?"""
+        digits = str(number)
+        if not (digits.isdigit() and len(digits) <= 3):  # footnote numbers have 1-3 digits
+            return re.compile(rf"[^\s\d]{digits}(?!\d)").search(self.text, 0, at) is not None
+        if self._first is None:
+            self._first = {}
+            for m in re.finditer(r"[^\s\d](\d{1,3})(?!\d)", self.text):
+                self._first.setdefault(m.group(1), m.end())
+        if self._first.get(digits, at + 1) <= at:
+            return True
+        # a marker cut by the end of text[:at], its digits going on after it
+        cut = re.compile(rf"[^\s\d]{digits}").fullmatch(self.text, max(0, at - len(digits) - 1), at)
+        return cut is not None
 
 
 def blank_out(text: str, spans: list[tuple[int, int]]) -> str:
