@@ -295,12 +295,20 @@ class _Markers:
 
 def blank_out(text: str, spans: list[tuple[int, int]]) -> str:
     """The text with the spans turned to spaces (line ends kept): offsets stay valid."""
-    chars = list(text)
-    for start, end in spans:
-        for k in range(start, min(end, len(chars))):
-            if chars[k] != "\n":
-                chars[k] = " "
-    return "".join(chars)
+    pieces: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        start, end = max(start, at), min(end, len(text))
+        if start >= end:
+            continue
+        pieces.append(text[at:start])
+        pieces.append(_NOT_LINE_END.sub(" ", text[start:end]))
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+_NOT_LINE_END = re.compile(r"[^\n]")
 
 
 def split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
