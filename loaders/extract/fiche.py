@@ -134,12 +134,19 @@ class _Text:
         self.raw = raw
         self.text = raw.replace("\r\n", "\n").replace("\r", "\n")
         self._removed = [m.start() - i for i, m in enumerate(re.finditer(r"\r\n", raw))]
+        self._line_ends: list[int] | None = None
 
     def original(self, offset: int) -> int:
         return offset + bisect.bisect_right(self._removed, offset - 1) if self._removed else offset
 
     def line(self, offset: int) -> int:
-        return self.text.count("\n", 0, offset) + 1
+        """The 1-based line of ``offset``: the line ends before it, found by bisection in
+        the list of all line ends (made once), not counted from the start each time."""
+        if self._line_ends is None:
+            self._line_ends = [m.start() for m in re.finditer("\n", self.text)]
+        if offset < 0:  # as str.count takes it
+            offset = max(0, offset + len(self.text))
+        return bisect.bisect_left(self._line_ends, offset) + 1
 
 
 _MARKER = re.compile(r"^[ \t]*(?:\(?([1-9])[.)]?|\(?([a-j])[.)])[ \t]+(\S.*)$", re.M)
