@@ -223,7 +223,10 @@ def sentences(text: _Text, body: str, start: int, end: int) -> list[Sentence]:
     out: list[Sentence] = []
     begin = 0
     for m in _SENTENCE_END.finditer(norm.text):
-        before = norm.text[begin : m.start()].rsplit(" ", 1)[-1].lower().lstrip("([\"'")
+        # the word before the full stop (its sentence may have begun long before: after an
+        # abbreviation the sentence goes on, and begin stays where it was)
+        word = max(begin, norm.text.rfind(" ", begin, m.start()) + 1)
+        before = norm.text[word : m.start()].lower().lstrip("([\"'")
         if before.rstrip(".") in _ABBREVIATIONS or re.fullmatch(r"[a-z]", before):
             continue
         out.append(_sentence(text, norm, start, begin, m.end()))
