@@ -182,8 +182,9 @@ def _headings(body: str) -> list[_Heading]:
             continue
         if not section:
             continue
+        rest_words = _key_words(rest)  # once a line, not once a subsection
         for key, (start_words, full) in SUBSECTIONS.items():
-            if key[0] == section and _key_words(rest).startswith(start_words):
+            if key[0] == section and rest_words.startswith(start_words):
                 if not any(h.key == key for h in found):
                     found.append(_Heading(key, m.start(), _heading_end(body, m, full)))
                 break
