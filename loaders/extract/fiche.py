@@ -505,13 +505,18 @@ def _paragraphs(body: str, start: int, end: int) -> list[tuple[int, int]]:
     if body[at:end].strip():
         spans.append((at, end))
     merged: list[tuple[int, int]] = []
-    for span in spans:
-        # a paragraph cut by a page break (a footnote block set apart) goes on
-        if merged and not re.search(r"[.!?:;]\d{0,3}\s*$", body[merged[-1][0] : merged[-1][1]]):
+    for previous, span in zip([None, *spans], spans, strict=False):
+        # a paragraph cut by a page break (a footnote block set apart) goes on; whether the
+        # text so far ends a sentence is seen at the end of its last paragraph alone (what
+        # the pattern needs cannot reach back past the blank line before it)
+        if previous and not _ENDS_SENTENCE.search(body, previous[0], previous[1]):
             merged[-1] = (merged[-1][0], span[1])
         else:
             merged.append(span)
     return merged
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?:;]\d{0,3}\s*$")
 
 
 def _date(value: str) -> date | None:
