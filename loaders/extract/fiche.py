@@ -436,22 +436,24 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
     if key == "1b":
         fiche.received = _date(value)
     elif key == "1c":
+        documents = _Distinct(fiche.documents)
         for m in COMMISSION.finditer(value):
             try:
                 number = commission_number(f"{m.group(1)}({m.group(2)}) {m.group(3)}").canonical
             except IdentifierError:
                 continue
-            if number not in fiche.documents:
-                fiche.documents.append(number)
+            documents.add(number)
     elif key == "1d":
+        celexes = _Distinct(fiche.celex)
         for m in EURLEX.finditer(value):
             celex = CELEX_IN_URL.search(m.group(0).replace(" ", ""))
-            if celex and celex.group(1) not in fiche.celex:
-                fiche.celex.append(celex.group(1))
+            if celex:
+                celexes.add(celex.group(1))
     elif key == "1h":
         treaty = re.search(r"\b(VWEU|TFEU|VEU|TEU)\b", value)
         if treaty:
             slug = treaty_slug(treaty.group(1))
+            legal_basis = _Distinct(fiche.legal_basis)
             named = r"(?:[Aa]rtikel(?:en)?|Articles?|en|,)\s"
             for art in re.finditer(named + _ARTICLE_PARTS + _MORE_POINTS, value):
                 path = f"{slug}/art-{art.group(1)}{article_parts(art.group(2))}"
@@ -459,8 +461,7 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
                 for point in re.findall(r"(?:,\s|\sen\s|\sof\s)([a-z])\b", art.group(3) or ""):
                     paths.append(re.sub(r"/pt-[a-z]$", f"/pt-{point}", path))
                 for each in paths:
-                    if each not in fiche.legal_basis:
-                        fiche.legal_basis.append(each)
+                    legal_basis.add(each)
     elif key == "3b":
         for a, b in _paragraphs(body, start, end):
             previous: Stance | None = None
@@ -486,6 +487,20 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
             fiche.assessments[DIMENSIONS[key]] = stated
         elif parts:
             fiche.assessments[DIMENSIONS[key]] = Stance("none", parts[0])
+
+
+class _Distinct:
+    """Adds to a list what is not in it yet, in order: a set beside the list answers "in
+    it yet?" (a search of the list made a section with many numbers quadratic)."""
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+        self.seen = set(items)
+
+    def add(self, item: str) -> None:
+        if item not in self.seen:
+            self.seen.add(item)
+            self.items.append(item)
 
 
 _ARTICLE_PARTS = r"(\d+[a-z]?)((?:,?\s(?:lid|paragraph)\s\d+|,?\s(?:sub|onder)\s\(?[a-z]\)?)*)"
