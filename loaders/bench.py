@@ -10,7 +10,9 @@ views and shapes all apply.
 
 Each (backend, size) runs in a child process, so its peak memory (max RSS) is its own.
 Steps: load, validate, every stored query, every export view; each timed as the median
-of repeated runs.
+of repeated runs. The first backend of each size also times the BNC-fiche parser on a
+generated fiche of FICHE_CHARS_PER_TRIPLE characters per triple of the size (1 M: 20 MB;
+loaders/bench_fiche.py), the step "extract fiche (N MB)".
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ STATUSES = ["proposal", "adopted", "amended-proposal", "withdrawn"]
 STANCES = ["supports", "opposes", "conditional", "neutral", "calls-for", "commits-to"]
 MEASURES = ["pledged", "resettled", "quota"]
 ROLES = ["participant", "implementer", "adopter", "co-legislator", "proposer"]
+FICHE_CHARS_PER_TRIPLE = 20
 
 
 def _iri(base: object, local: str) -> str:
@@ -197,9 +200,15 @@ def _median(step: Callable[[], object], repeat: int, limit: float = 0) -> float 
 
 
 def run_case(
-    project: Project, backend: str, size: int, repeat: int, limit: float = 0
+    project: Project,
+    backend: str,
+    size: int,
+    repeat: int,
+    limit: float = 0,
+    fiche: bool = False,
 ) -> dict[str, Any]:
-    """Time every step for one backend and size, in this process.
+    """Time every step for one backend and size, in this process (with ``fiche``, the
+    fiche parser too: last, after the peak memory of the graph's steps is taken).
 
     The synthetic graph is written to a temporary N-Triples file and loaded from there,
     so its text is never held in memory beside the store. One store (or rdflib graph)
@@ -282,8 +291,24 @@ def run_case(
     result["steps"] = steps
     result["peak_mb"] = _peak()
     result["peak_mb_after"] = peaks  # the peak so far, after each phase
-
+    if fiche:
+        name, took = _fiche(size * FICHE_CHARS_PER_TRIPLE, 1 if size > 100000 else repeat, limit)
+        steps[name] = took
+        peaks["extract fiche"] = _peak()
     return result
+
+
+def _fiche(chars: int, repeat: int, limit: float = 0) -> tuple[str, float | None]:
+    """The step name and median time of parsing a generated fiche of ``chars``
+    characters (the parse alone: ``migkg extract fiche`` also writes the RDF)."""
+    from loaders.bench_fiche import synthetic_fiche
+    from loaders.extract.fiche import parse_text
+
+    text = synthetic_fiche(chars).text
+    megabytes = len(text.encode("utf-8")) / 1e6
+    return f"extract fiche ({megabytes:.1f} MB)", _median(
+        partial(parse_text, text, "synthetic"), repeat, limit
+    )
 
 
 def _virtuoso(tmp: Path) -> Any:
@@ -391,11 +416,13 @@ def run(
     results = []
     for size in sizes:
         for backend in backends:
+            fiche = backend == backends[0]  # the parser once a size: it has no backend
             code = (
                 "import json; from pathlib import Path; from loaders.bench import run_case; "
                 "from loaders.project import Project; "
                 f"root = Project.locate(Path({str(project.root)!r})); "
-                f"print(json.dumps(run_case(root, {backend!r}, {size}, {repeat}, {limit})))"
+                f"print(json.dumps(run_case(root, {backend!r}, {size}, {repeat}, {limit}, "
+                f"{fiche})))"
             )
             done = subprocess.run(
                 [sys.executable, "-c", code], capture_output=True, text=True, check=False

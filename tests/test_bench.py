@@ -109,3 +109,13 @@ def test_a_step_past_the_time_limit_is_reported_not_waited_for(
     table = capsys.readouterr().out
     assert "| validate | > 0.01 |" in table
     assert "| oxigraph / rdflib |" in table and "| < " in table
+
+
+def test_the_fiche_step_times_the_parser_on_a_generated_fiche_of_the_size_asked() -> None:
+    """migkg bench's "extract fiche (N MB)": the first backend of each size parses a fiche
+    of FICHE_CHARS_PER_TRIPLE characters per triple (loaders/bench_fiche.py)."""
+    from loaders.bench import _fiche
+
+    name, took = _fiche(200_000, 1)
+    assert name == "extract fiche (0.2 MB)"
+    assert took is not None and took > 0

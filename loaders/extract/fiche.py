@@ -134,12 +134,19 @@ class _Text:
         self.raw = raw
         self.text = raw.replace("\r\n", "\n").replace("\r", "\n")
         self._removed = [m.start() - i for i, m in enumerate(re.finditer(r"\r\n", raw))]
+        self._line_ends: list[int] | None = None
 
     def original(self, offset: int) -> int:
         return offset + bisect.bisect_right(self._removed, offset - 1) if self._removed else offset
 
     def line(self, offset: int) -> int:
-        return self.text.count("\n", 0, offset) + 1
+        """The 1-based line of ``offset``: the line ends before it, found by bisection in
+        the list of all line ends (made once), not counted from the start each time."""
+        if self._line_ends is None:
+            self._line_ends = [m.start() for m in re.finditer("\n", self.text)]
+        if offset < 0:  # as str.count takes it
+            offset = max(0, offset + len(self.text))
+        return bisect.bisect_left(self._line_ends, offset) + 1
 
 
 _MARKER = re.compile(r"^[ \t]*(?:\(?([1-9])[.)]?|\(?([a-j])[.)])[ \t]+(\S.*)$", re.M)
@@ -175,8 +182,9 @@ def _headings(body: str) -> list[_Heading]:
             continue
         if not section:
             continue
+        rest_words = _key_words(rest)  # once a line, not once a subsection
         for key, (start_words, full) in SUBSECTIONS.items():
-            if key[0] == section and _key_words(rest).startswith(start_words):
+            if key[0] == section and rest_words.startswith(start_words):
                 if not any(h.key == key for h in found):
                     found.append(_Heading(key, m.start(), _heading_end(body, m, full)))
                 break
@@ -216,7 +224,10 @@ def sentences(text: _Text, body: str, start: int, end: int) -> list[Sentence]:
     out: list[Sentence] = []
     begin = 0
     for m in _SENTENCE_END.finditer(norm.text):
-        before = norm.text[begin : m.start()].rsplit(" ", 1)[-1].lower().lstrip("([\"'")
+        # the word before the full stop (its sentence may have begun long before: after an
+        # abbreviation the sentence goes on, and begin stays where it was)
+        word = max(begin, norm.text.rfind(" ", begin, m.start()) + 1)
+        before = norm.text[word : m.start()].lower().lstrip("([\"'")
         if before.rstrip(".") in _ABBREVIATIONS or re.fullmatch(r"[a-z]", before):
             continue
         out.append(_sentence(text, norm, start, begin, m.end()))
@@ -425,22 +436,24 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
     if key == "1b":
         fiche.received = _date(value)
     elif key == "1c":
+        documents = _Distinct(fiche.documents)
         for m in COMMISSION.finditer(value):
             try:
                 number = commission_number(f"{m.group(1)}({m.group(2)}) {m.group(3)}").canonical
             except IdentifierError:
                 continue
-            if number not in fiche.documents:
-                fiche.documents.append(number)
+            documents.add(number)
     elif key == "1d":
+        celexes = _Distinct(fiche.celex)
         for m in EURLEX.finditer(value):
             celex = CELEX_IN_URL.search(m.group(0).replace(" ", ""))
-            if celex and celex.group(1) not in fiche.celex:
-                fiche.celex.append(celex.group(1))
+            if celex:
+                celexes.add(celex.group(1))
     elif key == "1h":
         treaty = re.search(r"\b(VWEU|TFEU|VEU|TEU)\b", value)
         if treaty:
             slug = treaty_slug(treaty.group(1))
+            legal_basis = _Distinct(fiche.legal_basis)
             named = r"(?:[Aa]rtikel(?:en)?|Articles?|en|,)\s"
             for art in re.finditer(named + _ARTICLE_PARTS + _MORE_POINTS, value):
                 path = f"{slug}/art-{art.group(1)}{article_parts(art.group(2))}"
@@ -448,8 +461,7 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
                 for point in re.findall(r"(?:,\s|\sen\s|\sof\s)([a-z])\b", art.group(3) or ""):
                     paths.append(re.sub(r"/pt-[a-z]$", f"/pt-{point}", path))
                 for each in paths:
-                    if each not in fiche.legal_basis:
-                        fiche.legal_basis.append(each)
+                    legal_basis.add(each)
     elif key == "3b":
         for a, b in _paragraphs(body, start, end):
             previous: Stance | None = None
@@ -477,6 +489,20 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
             fiche.assessments[DIMENSIONS[key]] = Stance("none", parts[0])
 
 
+class _Distinct:
+    """Adds to a list what is not in it yet, in order: a set beside the list answers "in
+    it yet?" (a search of the list made a section with many numbers quadratic)."""
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+        self.seen = set(items)
+
+    def add(self, item: str) -> None:
+        if item not in self.seen:
+            self.seen.add(item)
+            self.items.append(item)
+
+
 _ARTICLE_PARTS = r"(\d+[a-z]?)((?:,?\s(?:lid|paragraph)\s\d+|,?\s(?:sub|onder)\s\(?[a-z]\)?)*)"
 
 
@@ -494,13 +520,18 @@ def _paragraphs(body: str, start: int, end: int) -> list[tuple[int, int]]:
     if body[at:end].strip():
         spans.append((at, end))
     merged: list[tuple[int, int]] = []
-    for span in spans:
-        # a paragraph cut by a page break (a footnote block set apart) goes on
-        if merged and not re.search(r"[.!?:;]\d{0,3}\s*$", body[merged[-1][0] : merged[-1][1]]):
+    for previous, span in zip([None, *spans], spans, strict=False):
+        # a paragraph cut by a page break (a footnote block set apart) goes on; whether the
+        # text so far ends a sentence is seen at the end of its last paragraph alone (what
+        # the pattern needs cannot reach back past the blank line before it)
+        if previous and not _ENDS_SENTENCE.search(body, previous[0], previous[1]):
             merged[-1] = (merged[-1][0], span[1])
         else:
             merged.append(span)
     return merged
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?:;]\d{0,3}\s*$")
 
 
 def _date(value: str) -> date | None:

@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-_BREAK = re.compile(r"(?<=\w)-[ \t]*\r?\n[ \t]*(?=\w)")
+# a hyphen after a word character, at a line end, before a word character (the hyphen
+# comes first in the pattern so that the search skips to hyphens)
+_BREAK = re.compile(r"-(?<=\w-)[ \t]*\r?\n[ \t]*(?=\w)")
 _SPACE = re.compile(r"\s+")
+_OTHER_SPACE = re.compile(r"[^\S ]")  # white space but the space itself
 
 
 def _keeps_hyphen(before: str) -> bool:
@@ -33,51 +36,80 @@ def _keeps_hyphen(before: str) -> bool:
 
 @dataclass(frozen=True)
 class Normalised:
-    """A normalised text and, per character, its offset in the original."""
+    """A normalised text and the way back to offsets of the original.
+
+    The map is kept per stretch, not per character: ``starts[k]`` is the index in
+    ``text`` where stretch k begins and ``origins[k]`` the offset in the original of that
+    character; the characters of a stretch follow each other in the original too. A new
+    stretch begins only where characters were left out (a run of white space folded to
+    one space, a hyphenated line break joined), so the map is small and is made without
+    a step per character."""
 
     text: str
-    offsets: tuple[int, ...]
+    starts: tuple[int, ...]
+    origins: tuple[int, ...]
 
     def original(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that the normalised span [start, end) covers."""
         if start == end:
-            at = self.offsets[start] if start < len(self.offsets) else self._end
+            at = self._offset(start) if start < len(self.text) else self._end
             return at, at
-        return self.offsets[start], self.offsets[end - 1] + 1
+        return self._offset(start), self._offset(end - 1) + 1
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """Per character of ``text``, its offset in the original."""
+        return tuple(self._offset(i) for i in range(len(self.text)))
+
+    def _offset(self, i: int) -> int:
+        """The offset in the original of character ``i`` (indexed as a sequence is)."""
+        n = len(self.text)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("normalised offset out of range")
+        k = bisect.bisect_right(self.starts, i) - 1
+        return self.origins[k] + i - self.starts[k]
 
     @property
     def _end(self) -> int:
-        return self.offsets[-1] + 1 if self.offsets else 0
+        return self._offset(len(self.text) - 1) + 1 if self.text else 0
+
+
+# what normalise leaves out: a hyphenated line break, and every run of white space of two
+# or more characters (a single white space character becomes a space where it is)
+_LEFT_OUT = re.compile(rf"{_BREAK.pattern}|\s{{2,}}")
 
 
 def normalise(raw: str) -> Normalised:
-    """Join hyphenated line breaks and fold white space, keeping an offset map."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    breaks = {m.start(): m.end() for m in _BREAK.finditer(raw)}
-    i = 0
-    pending_space = False
-    while i < len(raw):
-        if i in breaks:
-            before = raw[i - 1]
-            if _keeps_hyphen(before):
-                chars.append("-")
-                offsets.append(i)
-            i = breaks[i]
-            continue
-        ch = raw[i]
-        if ch.isspace():
-            pending_space = bool(chars)
-            i += 1
-            continue
-        if pending_space:
-            chars.append(" ")
-            offsets.append(i - 1)
-            pending_space = False
-        chars.append(ch)
-        offsets.append(i)
-        i += 1
-    return Normalised("".join(chars), tuple(offsets))
+    """Join hyphenated line breaks and fold white space, keeping an offset map.
+
+    Linear in the length of ``raw``, with a step in Python only per place where
+    characters are left out (about one a line): the text between them is copied whole."""
+    at = len(raw) - len(raw.lstrip())  # leading white space goes
+    pieces: list[str] = []
+    starts, origins = [0], [at]
+    length = 0  # of the normalised text so far
+    for m in _LEFT_OUT.finditer(raw, at):
+        begin, end = m.span()
+        pieces.append(raw[at:begin])
+        length += begin - at
+        if raw[begin] == "-":  # a hyphenated line break: the hyphen stays after A-Z or 0-9
+            if _keeps_hyphen(raw[begin - 1]):
+                pieces.append("-")
+                length += 1
+            starts.append(length)
+            origins.append(end)
+        elif end < len(raw):  # a run of white space: one space, at the run's last character
+            pieces.append(" ")
+            starts.append(length)
+            origins.append(end - 1)
+            length += 1
+        at = end
+    pieces.append(raw[at:])
+    # single white space characters become spaces where they are; trailing space goes
+    text = _OTHER_SPACE.sub(" ", "".join(pieces)).rstrip(" ")
+    return Normalised(text, tuple(starts), tuple(origins))
 
 
 def normalise_quote(quote: str) -> str:
@@ -194,6 +226,7 @@ def footnote_blocks(text: str) -> list[tuple[int, int]]:
     line before the body resumes (a line that starts with white space, or after a blank
     line anything but the next footnote)."""
     spans: list[tuple[int, int]] = []
+    markers = _Markers(text)
     expected = 1
     lines = text.split("\n")
     offsets = [0]
@@ -207,7 +240,7 @@ def footnote_blocks(text: str) -> list[tuple[int, int]]:
             m
             and int(m.group(1)) == expected
             and prev_blank
-            and _has_marker(text, offsets[i], expected)
+            and markers.before(offsets[i], expected)
         ):
             start = offsets[i]
             j = i
@@ -235,20 +268,47 @@ def footnote_blocks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _has_marker(text: str, before: int, number: int) -> bool:
-    """Does the body before this point carry the footnote marker (a number glued to a
-    word or punctuation, "gepresenteerd.1")?"""
-    return re.search(rf"[^\s\d]{number}(?!\d)", text[:before]) is not None
+class _Markers:
+    """Does the body before a point carry footnote marker N (a number glued to a word or
+    punctuation, "gepresenteerd.1")? Where each marker first ends is found in one pass
+    over the text, made when first asked, so a question costs no pass of its own."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._first: dict[str, int] | None = None
+
+    def before(self, at: int, number: int) -> bool:
+        """Is ``[^\\s\\d]{number}(?!\\d)`` found in ``text[:at]``?"""
+        digits = str(number)
+        if not (digits.isdigit() and len(digits) <= 3):  # footnote numbers have 1-3 digits
+            return re.compile(rf"[^\s\d]{digits}(?!\d)").search(self.text, 0, at) is not None
+        if self._first is None:
+            self._first = {}
+            for m in re.finditer(r"[^\s\d](\d{1,3})(?!\d)", self.text):
+                self._first.setdefault(m.group(1), m.end())
+        if self._first.get(digits, at + 1) <= at:
+            return True
+        # a marker cut by the end of text[:at], its digits going on after it
+        cut = re.compile(rf"[^\s\d]{digits}").fullmatch(self.text, max(0, at - len(digits) - 1), at)
+        return cut is not None
 
 
 def blank_out(text: str, spans: list[tuple[int, int]]) -> str:
     """The text with the spans turned to spaces (line ends kept): offsets stay valid."""
-    chars = list(text)
-    for start, end in spans:
-        for k in range(start, min(end, len(chars))):
-            if chars[k] != "\n":
-                chars[k] = " "
-    return "".join(chars)
+    pieces: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        start, end = max(start, at), min(end, len(text))
+        if start >= end:
+            continue
+        pieces.append(text[at:start])
+        pieces.append(_NOT_LINE_END.sub(" ", text[start:end]))
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+_NOT_LINE_END = re.compile(r"[^\n]")
 
 
 def split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
