@@ -73,3 +73,44 @@ def test_fmt_leaves_files_alone_when_one_does_not_parse(
     assert main(["--root", str(project_copy.root), "fmt", str(places), str(bad)]) == 2
     assert "instances/zz-bad.ttl:1:" in capsys.readouterr().err
     assert places.read_text() == messy
+
+
+def test_canonical_turtle_does_not_search_every_namespace_seen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """rdflib searches every namespace it was asked about on each later IRI
+    (RDFLib/rdflib#1752): `extract fiche` on a fiche with 9 600 positions, each with its
+    own `#` fragments, took 93 s. Subjects and objects under no bound namespace are now
+    written whole without asking; the number of searches no longer grows with them."""
+    import rdflib.namespace
+    from rdflib import Graph, Literal, URIRef
+
+    from loaders.graph.turtle import canonical_turtle
+
+    calls = {"n": 0}
+    real = rdflib.namespace.get_longest_namespace
+
+    def counting(trie, value):  # type: ignore[no-untyped-def]
+        calls["n"] += len(trie)  # the namespaces this search runs through
+        return real(trie, value)
+
+    monkeypatch.setattr(rdflib.namespace, "get_longest_namespace", counting)
+
+    def searches(n: int) -> tuple[int, str]:
+        graph = Graph()
+        for i in range(n):
+            position = URIRef(f"https://example.org/position/{i}")
+            evidence = URIRef(f"https://example.org/position/{i}#evidence")
+            graph.add((position, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal(i)))
+            graph.add((position, URIRef("https://w3id.org/migkg/def#hasEvidence"), evidence))
+            graph.add((evidence, URIRef("https://w3id.org/migkg/def#isStatedIn"),
+                       URIRef(f"https://example.org/source/{i}")))  # fmt: skip
+        calls["n"] = 0
+        text = canonical_turtle(graph)
+        return calls["n"], text
+
+    few, _ = searches(10)
+    many, text = searches(2000)
+    assert many <= few + 10  # the predicates' searches only (about 9 300 000 before)
+    assert text.count("<https://example.org/position/") == 6000  # 2 subjects, 1 object each
+    assert "rdfs:label" in text and "mig:isStatedIn" in text and "mig:hasEvidence" in text
