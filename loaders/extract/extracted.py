@@ -16,10 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, XSD
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from loaders.extract.fiche import Fiche, NotAFiche, parse
-from loaders.extract.identifiers import commission_number
+from loaders.extract.identifiers import commission_number, document_iri, preparatory_number
 from loaders.extract.refs import Reference, extract_file
 from loaders.namespaces import CELEX, GRAPH, ID, MIG, bind_all
 from loaders.project import Project
@@ -48,15 +48,24 @@ IDENTIFIERS = (
     MIG.hasCNumber,
     MIG.hasSwdNumber,
     MIG.hasCelexNumber,
+    MIG.hasActNumber,
+    MIG.hasInterinstitutionalNumber,
     MIG.hasKamerstukNumber,
+    MIG.hasIdentifier,
 )
-READS = (*IDENTIFIERS, RDFS.label, RDF.type, MIG.hasSourceFile)
+LINKS = (MIG.hasEurLexResource, MIG.hasEli)
+"""Links to a document's EUR-Lex resource (named by its CELEX) and ELI: the Resolver
+maps the CELEX and the ELI to the curated node too."""
+READS = (*IDENTIFIERS, *LINKS, SKOS.hiddenLabel, RDFS.label, RDF.type, MIG.hasSourceFile)
 """The predicates of the curated data the extractors read: a build gives them only
 these triples (an rdflib graph of all the curated data costs a second to make)."""
 
 
 class Resolver:
-    """Finds the curated node a reference names, by IRI or by identifier."""
+    """Finds the curated node a reference names, by IRI or by identifier: every
+    identifier of a curated document (COM, C, SWD, CELEX, act, procedure and Kamerstuk
+    numbers, its EUR-Lex resource and ELI, and a wrong number a source cites it by,
+    recorded as ``skos:hiddenLabel``) maps to the document's one IRI."""
 
     def __init__(self, curated: Graph) -> None:
         self.curated = curated
@@ -65,10 +74,29 @@ class Resolver:
             for node, value in curated.subject_objects(prop):
                 if isinstance(node, URIRef):
                     self.by_literal.setdefault(str(value), node)
+        for node, link in curated.subject_objects(MIG.hasEurLexResource):
+            if isinstance(node, URIRef) and str(link).startswith(str(CELEX)):
+                self.by_literal.setdefault(str(link).removeprefix(str(CELEX)), node)
+        for node, link in curated.subject_objects(MIG.hasEli):
+            if isinstance(node, URIRef):
+                self.by_literal.setdefault(str(link), node)
+        for node, label in curated.subject_objects(SKOS.hiddenLabel):
+            if isinstance(node, URIRef) and _is_identifier(str(label)):
+                self.by_literal.setdefault(str(label), node)
         self.by_label: dict[str, URIRef] = {}
         for node, label in curated.subject_objects(RDFS.label):
             if isinstance(node, URIRef) and node.startswith(str(ID) + "actor/"):
                 self.by_label.setdefault(_folded(str(label)), node)
+
+    def document(
+        self, numbers: tuple[str, ...] | list[str] = (), celex: tuple[str, ...] | list[str] = ()
+    ) -> URIRef:
+        """The one IRI of a document known by these identifiers: the curated node that
+        any of them names, else the IRI the rule of ``identifiers.document_iri`` mints."""
+        for value in (*numbers, *celex):
+            if value in self.by_literal:
+                return self.by_literal[value]
+        return document_iri(numbers=numbers, celex=celex)
 
     def known(self, iri: URIRef) -> bool:
         return (iri, RDF.type, None) in self.curated or (iri, RDFS.label, None) in self.curated
@@ -87,6 +115,14 @@ class Resolver:
         if iri is not None:
             return iri, False
         return None
+
+
+def _is_identifier(text: str) -> bool:
+    try:
+        commission_number(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _folded(text: str) -> str:
@@ -177,10 +213,10 @@ def add_general_data(graph: Graph, doc: URIRef, fiche: Fiche, resolver: Resolver
     """The fiche's general data (section 1) as triples about the fiche and what it assesses."""
     if fiche.received:
         graph.add((doc, MIG.wasReceivedOn, Literal(fiche.received.isoformat(), datatype=XSD.date)))
-    for number in fiche.documents:
-        target = resolver.by_literal.get(number) or commission_number(number).iri
-        graph.add((doc, MIG.assesses, target))
-    for celex in fiche.celex:
+    paired = documents(fiche)
+    for number, own in paired:
+        graph.add((doc, MIG.assesses, resolver.document([number], own)))
+    for celex in sorted(set(fiche.celex) - {c for _, own in paired for c in own}):
         if celex in resolver.by_literal:
             graph.add((doc, MIG.assesses, resolver.by_literal[celex]))
     for key, prop in (("1f", MIG.hasCouncilConfiguration), ("1g", MIG.hasLeadMinistry)):
@@ -188,9 +224,24 @@ def add_general_data(graph: Graph, doc: URIRef, fiche: Fiche, resolver: Resolver
         if actor is not None:
             graph.add((doc, prop, actor))
     for path in fiche.legal_basis:
-        for number in fiche.documents:
-            if number in resolver.by_literal:
-                graph.add((resolver.by_literal[number], MIG.hasLegalBasis, ID[path]))
+        for number, own in paired:
+            if any(n in resolver.by_literal for n in (number, *own)):
+                graph.add((resolver.document([number], own), MIG.hasLegalBasis, ID[path]))
+
+
+def documents(fiche: Fiche) -> list[tuple[str, list[str]]]:
+    """Each Commission document the fiche assesses with the CELEX numbers of its EUR-Lex
+    links: the CELEX that encodes the number (52023PC0127 for COM(2023) 127), else, when
+    the fiche gives as many links as numbers, the link in the same place."""
+    out = []
+    for i, number in enumerate(fiche.documents):
+        own = [c for c in fiche.celex if preparatory_number(c) == commission_number(number)]
+        if not own and len(fiche.documents) == len(fiche.celex):
+            candidate = fiche.celex[i]
+            if preparatory_number(candidate) is None:
+                own = [candidate]
+        out.append((number, own))
+    return out
 
 
 def _mark(graph: Graph, iri: URIRef, used: list[URIRef]) -> None:
@@ -253,8 +304,10 @@ def fiche_graph(fiche: Fiche, doc: URIRef | None = None, resolver: Resolver | No
     if fiche.get("1a"):
         graph.add((doc, MIG.hasDocumentTitle, Literal(fiche.get("1a"), lang="nl")))
     add_general_data(graph, doc, fiche, resolver)
-    for number in fiche.documents:
-        target = resolver.by_literal.get(number) or _instrument(fiche, number)
+    about = []
+    for number, celex in documents(fiche):
+        target = resolver.document([number], celex)
+        about.append(target)
         prop = {"COM": MIG.hasComNumber, "C": MIG.hasCNumber, "SWD": MIG.hasSwdNumber}.get(
             commission_number(number).series, MIG.hasIdentifier
         )
@@ -262,12 +315,10 @@ def fiche_graph(fiche: Fiche, doc: URIRef | None = None, resolver: Resolver | No
         graph.add((target, prop, Literal(number)))
         if fiche.get("1a") and len(fiche.documents) == 1:
             graph.add((target, RDFS.label, Literal(fiche.get("1a"), lang="nl")))
-        if len(fiche.documents) == len(fiche.celex):
-            celex = fiche.celex[fiche.documents.index(number)]
-            graph.add((target, MIG.hasCelexNumber, Literal(celex)))
+        for value in celex:
+            graph.add((target, MIG.hasCelexNumber, Literal(value)))
         for path in fiche.legal_basis:
             graph.add((target, MIG.hasLegalBasis, ID[path]))
-    about = [resolver.by_literal.get(n) or _instrument(fiche, n) for n in fiche.documents]
     holder = ID["actor/nl-government"]
 
     def position(node: URIRef, stance: URIRef, sentence_text: str, cls: URIRef) -> None:
@@ -308,9 +359,3 @@ def _slug(fiche: Fiche) -> str:
             for n in fiche.documents
         )
     return "unnumbered"
-
-
-def _instrument(fiche: Fiche, number: str) -> URIRef:
-    if len(fiche.documents) == len(fiche.celex):
-        return ID[f"celex/{fiche.celex[fiche.documents.index(number)]}"]
-    return commission_number(number).iri

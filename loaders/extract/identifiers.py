@@ -166,3 +166,51 @@ def procedure_number(text: str) -> str:
 def celex_iri(celex: str) -> URIRef:
     """Our IRI for an act identified by CELEX."""
     return ID[f"celex/{check_celex(celex)}"]
+
+
+# --- one IRI per document -----------------------------------------------------------------------
+
+_PREPARATORY = {"PC": "COM", "DC": "COM", "JC": "JOIN", "SC": "SWD"}
+_CELEX_PREPARATORY = re.compile(r"^5(\d{4})(PC|DC|JC|SC)(\d{4})$")
+
+
+def preparatory_number(celex: str) -> CommissionNumber | None:
+    """The Commission number a preparatory CELEX encodes (52020PC0612 → COM(2020) 612,
+    52020JC0004 → JOIN(2020) 4, 52019SC1055 → SWD(2019) 1055), or None."""
+    m = _CELEX_PREPARATORY.match(celex)
+    if not m:
+        return None
+    return CommissionNumber(_PREPARATORY[m.group(2)], int(m.group(1)), int(m.group(3)))
+
+
+def document_iri(
+    numbers: tuple[str, ...] | list[str] = (),
+    celex: tuple[str, ...] | list[str] = (),
+    act: tuple[ActNumber, str] | None = None,
+) -> URIRef:
+    """The one IRI we mint for a document from the identifiers known for it, when the
+    curated data has no node for it (the Resolver looks there first). The rule:
+
+    1. a CELEX number of an adopted act (sector 3): ``id/celex/<CELEX>``;
+    2. an act number with its kind: ``id/celex/<the act's CELEX>``;
+    3. a Commission number (COM, C, SWD, SEC, JOIN): ``id/com/<year>/<n>`` etc.;
+    4. a preparatory CELEX (sector 5: PC, DC, JC, SC): the Commission number it encodes;
+    5. any other CELEX: ``id/celex/<CELEX>``.
+
+    So the C number of an adopted recommendation, its act number, its CELEX and its
+    EUR-Lex link all give ``id/celex/…``, and a proposal's COM number and CELEX give
+    ``id/com/…``, whichever of them a document names.
+    """
+    for value in celex:
+        if check_celex(value).startswith("3"):
+            return celex_iri(value)
+    if act is not None:
+        return celex_iri(act[0].celex(act[1]))
+    for value in numbers:
+        return commission_number(value).iri
+    for value in celex:
+        if (encoded := preparatory_number(value)) is not None:
+            return encoded.iri
+    for value in celex:
+        return celex_iri(value)
+    raise IdentifierError("no identifier to mint a document IRI from")

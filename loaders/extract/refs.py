@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from rdflib import URIRef
 
 from loaders.errors import InputError
-from loaders.extract.identifiers import commission_number
+from loaders.extract.identifiers import commission_number, document_iri
 from loaders.extract.text import Normalised, normalise
 from loaders.namespaces import ID
 
@@ -53,11 +53,11 @@ class Reference:
     def iri(self) -> URIRef | None:
         """Our IRI for what the reference names, where the scheme of IRIs gives one."""
         if self.kind == "commission":
-            return commission_number(self.id).iri
+            return document_iri(numbers=[self.id])
         if self.kind in ("act", "celex", "eurlex") and re.fullmatch(
             r"[1-9CE]\d{4}[A-Z]{1,2}\d{1,4}", self.id
         ):
-            return ID[f"celex/{self.id}"]
+            return document_iri(celex=[self.id])
         if self.kind == "provision":
             return ID[self.id]
         if self.kind == "kamerstuk":
