@@ -28,6 +28,7 @@ PREFIXES: Final[dict[str, str]] = {
     "unit": BASE + "concept/unit/",
     "eventtype": BASE + "concept/event-type/",
     "topic": BASE + "concept/topic/",
+    "discrepancy": BASE + "concept/discrepancy-kind/",
     "vann": "http://purl.org/vocab/vann/",
     "eli": "http://data.europa.eu/eli/ontology#",
     "oa": "http://www.w3.org/ns/oa#",

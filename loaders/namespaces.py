@@ -32,6 +32,7 @@ MEASURE: Final = Namespace(BASE + "concept/measure/")
 UNIT: Final = Namespace(BASE + "concept/unit/")
 EVENT_TYPE: Final = Namespace(BASE + "concept/event-type/")
 TOPIC: Final = Namespace(BASE + "concept/topic/")
+DISCREPANCY_KIND: Final = Namespace(BASE + "concept/discrepancy-kind/")
 
 ELI: Final = Namespace("http://data.europa.eu/eli/ontology#")
 OA: Final = Namespace("http://www.w3.org/ns/oa#")

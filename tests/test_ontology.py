@@ -16,6 +16,7 @@ from loaders.project import Project
 MODULES = [
     "actors",
     "alignments",
+    "discrepancies",
     "documents",
     "figures",
     "instruments",

@@ -166,14 +166,18 @@ def evidence_iri(fact: URIRef, source: URIRef, exact: str) -> URIRef:
 def name_evidence(graph: Graph) -> None:
     """Give every evidence written with blank nodes IRIs of its own.
 
-    Contributors write evidence as nested blank nodes; stored, it uses IRIs
+    Contributors write evidence (``mig:hasEvidence``, or ``mig:hasExplanation`` for the
+    quote that explains a discrepancy) as nested blank nodes; stored, it uses IRIs
     (``<fact>#evidence-000-<digest>`` with ``-target``, ``-quote`` and ``-position``), so that
     files serialise
     the same way every time without costly blank-node canonicalisation and every quote
     can be pointed at.
     """
     renames: dict[BNode, URIRef] = {}
-    for fact, evidence in sorted(graph.subject_objects(MIG.hasEvidence)):
+    # a discrepancy's explaining quote (mig:hasExplanation) is evidence like any other
+    cited = set(graph.subject_objects(MIG.hasEvidence))
+    cited |= set(graph.subject_objects(MIG.hasExplanation))
+    for fact, evidence in sorted(cited):
         if not isinstance(evidence, BNode) or evidence in renames or not isinstance(fact, URIRef):
             continue
         target = graph.value(evidence, OA.hasTarget)
