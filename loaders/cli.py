@@ -735,7 +735,10 @@ def _quiet_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every failure a user can act on is one line and exit 2."""
-    args = parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    if any("\x00" in arg for arg in given):  # no file name or value may hold one
+        return _fail("an argument holds a NUL byte (\\x00): remove it")
+    args = parser().parse_args(given)
     handlers = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGHUP):

@@ -106,6 +106,8 @@ ARGUMENTS = [
     (["locate", "/nonexistent.ttl"], "/nonexistent.ttl: cannot read file"),
     (["--root", "/nonexistent", "stats"], "/nonexistent: no ontology/ folder here"),
     (["--root", "/etc/hostname", "stats"], "/etc/hostname: no ontology/ folder here"),
+    (["locate", "a\x00b.ttl"], "an argument holds a NUL byte"),  # found by the property test
+    (["query", "cq-cabinet-supports", "-o", "x\x00"], "an argument holds a NUL byte"),
     (["extract", "fiche", "README.md"], "not a BNC fiche"),
     (["coverage", "-o", "/"], "/: it is a folder: give a file name"),
     (["query", "cq-cabinet-supports", "-o", "/"], "it is a folder"),
