@@ -5,7 +5,7 @@
 * Anything else ``-o`` names is written *through*: a FIFO, a device (``/dev/stdout``,
   ``/dev/null``) or the file a symbolic link points to (the link stays a link). Such a
   target is never replaced by a regular file.
-* Temporary files are named ``.NAME.migkg-PID-XXXX.tmp`` (directories ``…-PID-XXXX.tmpd``)
+* Temporary files are named ``.NAME.migkg-PID-RANDOM.tmp`` (directories ``…-PID-RANDOM.tmpd``)
   and removed on every exit the process sees: success, error, Ctrl-C, SIGTERM and SIGHUP
   (the CLI turns those signals into an exception, so ``finally`` runs). A run killed
   outright (SIGKILL, power loss) leaves them; :func:`sweep` removes those of processes that

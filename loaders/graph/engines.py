@@ -52,6 +52,11 @@ class Stream:
     rows: Iterator[Row]
 
 
+def streamed(table: Table) -> Stream:
+    """A table's rows as a stream: for engines that hold the whole answer anyway."""
+    return Stream(table.columns, iter(table.rows))
+
+
 class QueryError(MigkgError):
     """The engine refused or failed the query; the message names the engine and why."""
 
@@ -180,8 +185,7 @@ class RdflibEngine:
         return Table(columns, [[term(v) for v in row] for row in result])  # type: ignore[attr-defined]
 
     def solutions(self, query: str, bindings: Bindings | None = None) -> Stream:
-        table = self.select(query, bindings)
-        return Stream(table.columns, iter(table.rows))
+        return streamed(self.select(query, bindings))
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         result = self._run(query, bindings)
@@ -335,8 +339,7 @@ class RemoteEngine:
         return table_of(self._results(query, bindings), self.query_url)
 
     def solutions(self, query: str, bindings: Bindings | None = None) -> Stream:
-        table = self.select(query, bindings)
-        return Stream(table.columns, iter(table.rows))
+        return streamed(self.select(query, bindings))
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         result = self._results(query, bindings)
