@@ -27,6 +27,7 @@ PREFIXES: Final[dict[str, str]] = {
     "measure": BASE + "concept/measure/",
     "unit": BASE + "concept/unit/",
     "eventtype": BASE + "concept/event-type/",
+    "datequal": BASE + "concept/date-qualifier/",
     "topic": BASE + "concept/topic/",
     "discrepancy": BASE + "concept/discrepancy-kind/",
     "vann": "http://purl.org/vocab/vann/",

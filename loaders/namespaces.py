@@ -31,6 +31,7 @@ ROLE: Final = Namespace(BASE + "concept/role/")
 MEASURE: Final = Namespace(BASE + "concept/measure/")
 UNIT: Final = Namespace(BASE + "concept/unit/")
 EVENT_TYPE: Final = Namespace(BASE + "concept/event-type/")
+DATE_QUALIFIER: Final = Namespace(BASE + "concept/date-qualifier/")
 TOPIC: Final = Namespace(BASE + "concept/topic/")
 DISCREPANCY_KIND: Final = Namespace(BASE + "concept/discrepancy-kind/")
 

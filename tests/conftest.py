@@ -10,6 +10,9 @@ from rdflib import Graph
 
 from loaders.graph.dataset import Dataset, load
 from loaders.project import Project
+from tests.sparql_cache import install
+
+install()
 
 ROOT = Path(__file__).resolve().parent.parent
 
