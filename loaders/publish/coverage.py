@@ -13,7 +13,9 @@ from collections import defaultdict
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from loaders.iris import BASE
 from loaders.namespaces import MIG, OA
+from loaders.publish.textonly import dates_only_in_text, statements_not_positions
 
 HEADER = """# Coverage: what each source document contributed
 
@@ -81,4 +83,52 @@ def markdown(graph: Graph) -> str:
         + " | ".join(str(quotes.get(d, 0)) for d in docs)
         + f" | {sum(quotes.values())} |"
     )
+    lines += still_text(graph, docs, short)
     return "\n".join(lines) + "\n"
+
+
+def still_text(graph: Graph, docs: list[URIRef], short: dict[URIRef, str]) -> list[str]:
+    """The table and the list of what is held only as text (loaders.publish.textonly)."""
+    dates = dates_only_in_text(graph)
+    statements = statements_not_positions(graph)
+    lines = [
+        "",
+        "## Still only text",
+        "",
+        "What the graph holds only inside quotes (see `loaders/publish/textonly.py` for the",
+        "rules): a date in a quote that no node quoting that text carries as a date, and",
+        "evaluative wording in a quote that no position or assessment quotes. The goal is",
+        "zero: make each a dated event, a date property or a position (docs/data-guide.md).",
+        "",
+        "| kind | " + " | ".join(short[d] for d in docs) + " | all |",
+        "| --- |" + " ---: |" * (len(docs) + 1),
+    ]
+    for title, items in (
+        ("dates only in quotes", dates),
+        ("statements not yet positions", statements),
+    ):
+        per = [sum(1 for i in items if i.source == d) for d in docs]
+        lines.append(f"| {title} | " + " | ".join(map(str, per)) + f" | {len(items)} |")
+    for title, items in (
+        ("Dates only in quotes", dates),
+        ("Statements not yet positions", statements),
+    ):
+        if items:
+            lines += [
+                "",
+                f"### {title}",
+                "",
+                "| source | node | words | quote |",
+                "| --- | --- | --- | --- |",
+            ]
+            lines += [
+                f"| {short.get(i.source, str(i.source))} | `{str(i.node).removeprefix(BASE)}` "
+                f"| {cell(i.words)} | {cell(i.quote)} |"
+                for i in items
+            ]
+    return lines
+
+
+def cell(text: str, width: int = 160) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= width else text[: width - 1] + "…"
