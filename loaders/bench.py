@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from loaders.namespaces import ID, MEASURE, MIG, OA, QB, ROLE, STANCE, STATUS, UNIT
+from loaders.namespaces import EVENT_TYPE, ID, MEASURE, MIG, OA, QB, ROLE, STANCE, STATUS, UNIT
 from loaders.project import Project
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -119,7 +119,16 @@ def synthetic_lines(size: int, seed: int = 7) -> Iterator[str]:
         add(f'{inst} {LABEL} "Instrument {i} on migration"@en .')
         add(f'{inst} {LABEL} "Instrument {i} over migratie"@nl .')
         add(f'{inst} {mig("hasComNumber")} "COM({year}) {i}" .')
-        add(f"{inst} {mig('hasLegislativeStatus')} <{STATUS}{rnd.choice(STATUSES)}> .")
+        # its status as a source states it: a status event (status is never stored)
+        status_event, source = _iri(ID, f"event/s/status-{i}"), rnd.choice(sources)
+        add(f"{status_event} {RDF_TYPE} {mig('StatusEvent')} .")
+        add(f"{status_event} {mig('concernsInstrument')} {inst} .")
+        add(f"{status_event} {mig('hasStatus')} <{STATUS}{rnd.choice(STATUSES)}> .")
+        add(f"{status_event} {mig('hasEventType')} <{EVENT_TYPE}status-statement> .")
+        add(f'{status_event} {mig("occurredOn")} "{year}-1{i % 3}-0{1 + i % 9}"^^<{XSD}date> .')
+        add(f"{status_event} {mig('isStatedIn')} {source} .")
+        add(f'{status_event} {LABEL} "Status of instrument {i}"@en .')
+        evidence(status_event, source, f"Voorstel {i} is in behandeling.")
         add(f'{inst} {mig("wasProposedOn")} "{year}-0{1 + i % 9}-1{i % 9}"^^<{XSD}date> .')
         for _ in range(rnd.randrange(3)):
             add(f"{inst} {mig('cites')} {rnd.choice(instruments)} .")
