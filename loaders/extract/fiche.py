@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,7 +34,14 @@ from loaders.extract.refs import (
     read_text,
     treaty_slug,
 )
-from loaders.extract.text import Normalised, blank_out, footnote_blocks, normalise, split_block
+from loaders.extract.text import (
+    Normalised,
+    blank_out,
+    footnote_blocks,
+    normalise,
+    page_furniture,
+    split_block,
+)
 
 SECTIONS = {
     "1": "Algemene gegevens",
@@ -127,12 +135,17 @@ class Fiche:
 # --- layout: line ends, footnotes, headings ------------------------------------------------
 
 
+_SPACES = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f\u2009\u2002\u2003\f\v", " "))
+
+
 class _Text:
     """The file as LF text, and the way back to offsets of the original (CRLF) file."""
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
-        self.text = raw.replace("\r\n", "\n").replace("\r", "\n")
+        # CR LF to LF; other white space (non-breaking spaces, form feeds) to a space, one
+        # character for one, so that offsets stay offsets of the original
+        self.text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACES)
         self._removed = [m.start() - i for i, m in enumerate(re.finditer(r"\r\n", raw))]
         self._line_ends: list[int] | None = None
 
@@ -149,11 +162,87 @@ class _Text:
         return bisect.bisect_left(self._line_ends, offset) + 1
 
 
-_MARKER = re.compile(r"^[ \t]*(?:\(?([1-9])[.)]?|\(?([a-j])[.)])[ \t]+(\S.*)$", re.M)
+# Headings as they occur in the wild. A heading line is: an optional bullet, an optional
+# marker (a section number "1", "1.", "1)", "(1)", "[1]" or a subsection letter "a)",
+# "a.", "(a)", "[a]", "A.", or a bare "a"), and heading words. A line with a number or a
+# letter in brackets or with a stop is "marked": its words need only begin like the
+# heading. A line without one (the older template) must hold nothing but the heading, or
+# the heading and a colon, so that body text that happens to begin with a heading word is
+# not taken for one.
+_LINE = re.compile(
+    r"[ \t]*(?:[\u2022\u00b7\u25aa\u25e6\u2023\u2219\u25cf\u25a0\u27a2\u25ba\uf0b7*\u2013\u2014-][ \t]*)?"
+    r"(?:(?P<num>[(\[]?[1-9][.):\]]?)(?=[ \t])|(?P<let>[(\[]?[a-jA-J][.):\]])|(?P<bare>[a-jA-J])(?=[ \t]))?"
+    r"[ \t]*(?P<rest>\S.*)?"
+)
+
+# heading key -> the wordings of the heading (key words: folded, lower case), the first
+# one the current template's; the words a marked line must begin with come first
+_WORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "1": ("algemene gegevens", ("algemene gegevens",)),
+    "2": ("essentie voorstel", ("essentie voorstel",)),
+    "3": ("nederlandse positie", ("nederlandse positie ten aanzien van het voorstel",)),
+    "4": (
+        "grondhouding ten aanzien",
+        (
+            "grondhouding ten aanzien van bevoegdheid, subsidiariteit, proportionaliteit, "
+            "financiele gevolgen en gevolgen op het gebied van regeldruk en administratieve "
+            "lasten",
+            "grondhouding ten aanzien van bevoegdheid, subsidiariteit en proportionaliteit",
+        ),
+    ),
+    "5": ("implicaties juridisch", ("implicaties juridisch",)),
+    "8": ("implicaties financieel", ("implicaties financieel",)),  # older template
+    "6": ("implicaties voor uitvoering", ("implicaties voor uitvoering en/of handhaving",)),
+    "7": ("implicaties voor ontwikkelingslanden", ("implicaties voor ontwikkelingslanden",)),
+    "1a": ("titel", ("titel voorstel",)),
+    "1b": ("datum ontvangst", ("datum ontvangst commissiedocument",)),
+    "1c": ("nr. commissiedocument", ("nr. commissiedocument",)),
+    "1d": ("eur-lex", ("eur-lex", "prelex", "pre-lex")),
+    "1e": (
+        "nr. impact",
+        (
+            "nr. impact assessment commissie en opinie raad voor regelgevingstoetsing",
+            "nr. impact-assessment commissie en opinie impact-assessment board",
+        ),
+    ),
+    "1f": ("behandelingstraject raad", ("behandelingstraject raad",)),
+    "1g": ("eerstverantwoordelijk ministerie", ("eerstverantwoordelijk ministerie",)),
+    "1h": ("rechtsbasis", ("rechtsbasis",)),
+    "1i": ("besluitvormingsprocedure", ("besluitvormingsprocedure raad",)),
+    "1j": ("rol europees parlement", ("rol europees parlement",)),
+    "3a": ("essentie nederlands beleid", ("essentie nederlands beleid op dit terrein",)),
+    "3b": ("beoordeling", ("beoordeling + inzet ten aanzien van dit voorstel",)),
+    "3c": ("eerste inschatting", ("eerste inschatting van krachtenveld",)),
+    "4a": ("bevoegdheid", ("bevoegdheid",)),
+    "4b": ("subsidiariteit", ("subsidiariteit",)),
+    "4c": ("proportionaliteit", ("proportionaliteit",)),
+    "4d": ("financiele gevolgen", ("financiele gevolgen",)),
+    "4e": (
+        "gevolgen voor regeldruk",
+        ("gevolgen voor regeldruk, administratieve lasten en concurrentiekracht",),
+    ),
+}
+_FIRST_WORDS = {begin.split()[0] for begin, _ in _WORDINGS.values()} | {"pre-lex", "prelex"}
+# letters with diacritics folded to their base letter, one character for one, so that
+# offsets in a folded line are offsets in the line ("financiële" = "financiele")
+_FOLD = str.maketrans(
+    {
+        c: unicodedata.normalize("NFD", c)[0]
+        for c in map(chr, range(0xC0, 0x250))
+        if unicodedata.normalize("NFD", c)[0].isascii()
+        and len(unicodedata.normalize("NFD", c)) > 1
+    }
+)
 
 
 def _key_words(text: str) -> str:
-    return " ".join(text.lower().replace("\n", " ").split())
+    return " ".join(text.lower().translate(_FOLD).split())
+
+
+def _fold_line(text: str) -> str:
+    """A line in lower case, diacritics folded, as long as the line."""
+    folded = text.lower().translate(_FOLD)
+    return folded if len(folded) == len(text) else text.lower()
 
 
 @dataclass
@@ -161,55 +250,133 @@ class _Heading:
     key: str
     start: int  # where the heading line starts
     body: int  # where the text under it starts
+    line: int = 0  # index of the heading line
+
+
+@dataclass
+class _Candidate:
+    key: str
+    line: int
+    start: int
+    body: int
+    marked: bool
+
+
+def _lines(body: str) -> tuple[list[int], list[int]]:
+    starts: list[int] = [0]
+    starts += [m.end() for m in re.finditer("\n", body)]
+    ends = [s - 1 for s in starts[1:]] + [len(body)]
+    return starts, ends
 
 
 def _headings(body: str) -> list[_Heading]:
-    found: list[_Heading] = []
+    """The headings of the template in ``body``: one pass over the lines finds every line
+    that reads as a heading; a section is its first heading line, and a subsection is
+    taken under its own section (or where its section has no heading at all)."""
+    starts, ends = _lines(body)
+    candidates: list[_Candidate] = []
+    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        m = _LINE.match(body, a, b)
+        if not m or not m.group("rest"):
+            continue
+        rest = m.group("rest")
+        first = rest.split(None, 1)[0].lower().translate(_FOLD).rstrip(":")
+        if first not in _FIRST_WORDS:
+            continue
+        marked = bool(m.group("num") or m.group("let"))
+        found = _match(body, starts, ends, i, m.start("rest"), rest, marked, bool(m.group("num")))
+        if found:
+            key, body_at = found
+            candidates.append(_Candidate(key, i, a, body_at, marked))
+    seen_sections = {c.key for c in candidates if len(c.key) == 1}
+    found_heads: list[_Heading] = []
+    taken: set[str] = set()
     section = ""
-    for m in _MARKER.finditer(body):
-        number, rest = m.group(1), m.group(3)
-        following = body[m.end() : m.end() + 300]
-        words = _key_words(rest + " " + following)
-        if number:
-            expected = SECTIONS.get(number)
-            if (
-                expected
-                and words.startswith(_key_words(expected)[:18])
-                and int(number) > int(section or 0)
-            ):
-                section = number
-                found.append(_Heading(number, m.start(), _heading_end(body, m, expected)))
+    for c in candidates:
+        if len(c.key) == 1:
+            if c.key in taken:
+                continue
+            taken.add(c.key)
+            section = c.key
+            found_heads.append(_Heading(c.key, c.start, c.body, c.line))
             continue
-        if not section:
+        if c.key in taken:
             continue
-        rest_words = _key_words(rest)  # once a line, not once a subsection
-        for key, (start_words, full) in SUBSECTIONS.items():
-            if key[0] == section and rest_words.startswith(start_words):
-                if not any(h.key == key for h in found):
-                    found.append(_Heading(key, m.start(), _heading_end(body, m, full)))
-                break
-    return found
+        own = c.key[0]
+        if own == section or (own not in seen_sections and (own == "1" or section < own)):
+            taken.add(c.key)
+            found_heads.append(_Heading(c.key, c.start, c.body, c.line))
+    return found_heads
 
 
-def _heading_end(body: str, m: re.Match[str], full: str) -> int:
+def _match(
+    body: str,
+    starts: list[int],
+    ends: list[int],
+    i: int,
+    at: int,
+    rest: str,
+    marked: bool,
+    numbered: bool,
+) -> tuple[str, int] | None:
+    """The heading a line holds, and where the text under it starts."""
+    words = _key_words(rest)
+    colon = rest.find(":")
+    before_colon = _key_words(rest[:colon]) if colon >= 0 else None
+    for key, (begin, wordings) in _WORDINGS.items():
+        if len(key) == 1:
+            if marked and not numbered:
+                continue  # a letter marks a subsection
+        elif numbered:
+            continue  # a number marks a section
+        if not words.startswith(begin):
+            continue
+        for full in wordings:
+            if before_colon is not None and full.startswith(before_colon) and before_colon:
+                # "Heading: value": the text under it starts after the colon
+                return key, at + colon + 1
+            if words == full or (full.startswith(words) and len(words) < len(full)):
+                return key, _heading_end(body, starts, ends, i, words, full)
+            if marked and words.startswith(full):
+                # the value follows the heading words on the same line
+                m = _wording_pattern(full).match(_fold_line(rest))
+                if m and not rest[m.end() :].strip():
+                    return key, ends[i] + 1 if ends[i] < len(body) else len(body)
+                if m:
+                    return key, at + m.end()
+        if marked:
+            # a marked line whose words begin like the heading but go on differently
+            # (another version of the template)
+            return key, _heading_end(body, starts, ends, i, words, wordings[0])
+    return None
+
+
+def _wording_pattern(full: str) -> re.Pattern[str]:
+    return _WORDING_PATTERNS.get(full) or _WORDING_PATTERNS.setdefault(
+        full, re.compile(r"\s+".join(re.escape(w) for w in full.split()) + r"\s*:?")
+    )
+
+
+_WORDING_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _heading_end(
+    body: str, starts: list[int], ends: list[int], i: int, taken: str, target: str
+) -> int:
     """Where the text under a heading starts: after the heading's line, and after the
     lines that continue it (a heading wrapped over lines: still a prefix of the full
     heading of the template)."""
-    target = _key_words(full)
-    taken = _key_words(m.group(3))
-    end = m.end()
-    while True:
-        nl = body.find("\n", end)
-        if nl < 0:
-            return len(body)
-        nxt_end = body.find("\n", nl + 1)
-        nxt_end = len(body) if nxt_end < 0 else nxt_end
-        nxt = body[nl + 1 : nxt_end]
-        candidate = f"{taken} {_key_words(nxt)}".strip()
-        if nxt.strip() and len(taken) < len(target) and target.startswith(candidate):
-            taken, end = candidate, nxt_end
+    j = i
+    while j + 1 < len(starts):
+        nxt = body[starts[j + 1] : ends[j + 1]]
+        nxt_words = _key_words(nxt)
+        candidate = f"{taken} {nxt_words}".strip()
+        if nxt_words and len(taken) < len(target) and target.startswith(candidate):
+            taken = candidate
+            j += 1
             continue
-        return nl + 1
+        break
+    return starts[j + 1] if j + 1 < len(starts) else len(body)
 
 
 # --- sentences and stances -------------------------------------------------------------------
@@ -398,27 +565,31 @@ def assess(parts: list[Sentence]) -> Stance | None:
 
 def parse_text(raw: str, name: str = "fiche") -> Fiche:
     text = _Text(raw)
-    notes = footnote_blocks(text.text)
-    body = blank_out(text.text, notes)
+    furniture = page_furniture(text.text)
+    notes = footnote_blocks(blank_out(text.text, furniture))
+    body = blank_out(text.text, [*furniture, *notes])
     heads = _headings(body)
-    keys = [h.key for h in heads]
-    if "1" not in keys or not any(k.startswith("1") and len(k) == 2 for k in keys):
+    keys = {h.key for h in heads}
+    general = any(k in SUBSECTIONS and k[0] == "1" for k in keys)
+    others = {k for k in keys if k[0] in "234" and (len(k) == 1 or k in SUBSECTIONS)}
+    if not general and len(others) < 2:
         raise NotAFiche(name, "this is not a BNC fiche: section 1 (Algemene gegevens) not found")
     fiche = Fiche(name)
     bounds = sorted(heads, key=lambda h: h.start)
     for i, head in enumerate(bounds):
         end = bounds[i + 1].start if i + 1 < len(bounds) else len(body)
-        if len(head.key) == 2:
+        if head.key in SUBSECTIONS:
             fiche.fields[head.key] = " ".join(normalise(body[head.body : end]).text.split())
             fiche.present.append(head.key)
             _read(fiche, head.key, text, body, head.body, end)
-    for key in REQUIRED:
-        if key not in fiche.fields:
-            raise NotAFiche(
-                name, f"this is not a BNC fiche: section {key} ({SUBSECTIONS[key][1]}) not found"
-            )
-    for key in OPTIONAL:
-        if key not in fiche.fields:
+    if not general:
+        # the other sections are there: parse them, and say what section 1 would have given
+        fiche.warnings.append(
+            f"{name}: section 1 (Algemene gegevens) is missing: no title, date of receipt, "
+            "Commission document number, EUR-Lex link, Council configuration or ministry"
+        )
+    for key in (*REQUIRED, *OPTIONAL):
+        if key not in fiche.fields and (general or key[0] != "1"):
             fiche.warnings.append(f"{name}: section {key} ({SUBSECTIONS[key][1]}) is missing")
     fiche.footnotes = [
         _sentence_of(text, a, b) for block in notes for a, b in split_block(text.text, *block)

@@ -321,3 +321,43 @@ def split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
             starts.append(start + m.start())
             expected = number + 1
     return [(a, (starts[i + 1] if i + 1 < len(starts) else end)) for i, a in enumerate(starts)]
+
+
+# --- page furniture --------------------------------------------------------------------------
+# Text taken from a PDF keeps what stood on every page: page numbers ("3", "- 3 -",
+# "Pagina 3 van 8", "3/8", "Blz. 3") and running headers or footers (the same short line
+# above or below each page number). They fall between the lines of the body, often inside
+# a sentence.
+
+_PAGE_NUMBER = re.compile(
+    r"[ \t]*(?:-[ \t]*\d{1,3}[ \t]*-|(?:pagina|page|blz\.?|p\.)[ \t]*\d{1,3}"
+    r"(?:[ \t]*(?:van|of|/)[ \t]*\d{1,3})?|\d{1,3}[ \t]*(?:/|van)[ \t]*\d{1,3}|\d{1,3})[ \t]*",
+    re.I,
+)
+_NEAR = 2  # lines: how close a running header or footer stands to its page number
+
+
+def page_furniture(text: str) -> list[tuple[int, int]]:
+    """Spans of the page numbers and running headers and footers of ``text`` (each a whole
+    line without its line end). A running header or footer is a short line that occurs at
+    least twice, each time within two lines of a page number. One pass over the lines."""
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    ends = [s - 1 for s in starts[1:]] + [len(text)]
+    numbers = [bool(_PAGE_NUMBER.fullmatch(text, a, b)) for a, b in zip(starts, ends, strict=True)]
+    spans = [(a, b) for a, b, n in zip(starts, ends, numbers, strict=True) if n]
+    if not spans:
+        return spans
+    near = [False] * len(starts)
+    for i, n in enumerate(numbers):
+        if n:
+            for j in range(max(0, i - _NEAR), min(len(starts), i + _NEAR + 1)):
+                near[j] = True
+    seen: dict[str, list[int]] = {}
+    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        line = text[a:b].strip()
+        if line and not numbers[i] and len(line) <= 120:
+            seen.setdefault(line, []).append(i)
+    for where in seen.values():
+        if len(where) >= 2 and all(near[i] for i in where):
+            spans += [(starts[i], ends[i]) for i in where]
+    return sorted(spans)
