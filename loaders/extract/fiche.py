@@ -169,9 +169,12 @@ class _Text:
 # heading. A line without one (the older template) must hold nothing but the heading, or
 # the heading and a colon, so that body text that happens to begin with a heading word is
 # not taken for one.
+_BULLET = "\u2022\u00b7\u25aa\u25e6\u2023\u2219\u25cf\u25a0\u27a2\u25ba\uf0b7*\u2013\u2014-"
 _LINE = re.compile(
-    r"[ \t]*(?:[\u2022\u00b7\u25aa\u25e6\u2023\u2219\u25cf\u25a0\u27a2\u25ba\uf0b7*\u2013\u2014-][ \t]*)?"
-    r"(?:(?P<num>[(\[]?[1-9][.):\]]?)(?=[ \t])|(?P<let>[(\[]?[a-jA-J][.):\]])|(?P<bare>[a-jA-J])(?=[ \t]))?"
+    rf"[ \t]*(?:[{_BULLET}][ \t]*)?"
+    r"(?:(?P<num>[(\[]?[1-9][.):\]]?)(?=[ \t])"
+    r"|(?P<let>[(\[]?[a-jA-J][.):\]])"
+    r"|(?P<bare>[a-jA-J])(?=[ \t]))?"
     r"[ \t]*(?P<rest>\S.*)?"
 )
 
@@ -229,8 +232,7 @@ _FOLD = str.maketrans(
     {
         c: unicodedata.normalize("NFD", c)[0]
         for c in map(chr, range(0xC0, 0x250))
-        if unicodedata.normalize("NFD", c)[0].isascii()
-        and len(unicodedata.normalize("NFD", c)) > 1
+        if unicodedata.normalize("NFD", c)[0].isascii() and len(unicodedata.normalize("NFD", c)) > 1
     }
 )
 
