@@ -107,6 +107,36 @@ def test_text_that_is_not_a_fiche_is_exit_2(capsys: pytest.CaptureFixture[str]) 
     )
 
 
+def test_a_fiche_without_section_1_is_parsed_with_a_warning_not_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "fiche.ttl"
+    case = EXTRACT / "fiches" / "no-section-1.txt"
+    assert main(["extract", "fiche", str(case), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "section 1 (Algemene gegevens) is missing: no title" in err
+    graph = Graph().parse(out)
+    assert len(set(graph.subjects(RDF.type, MIG.Position))) == 2
+    assert len(set(graph.subjects(RDF.type, MIG.Assessment))) == 5
+
+
+def test_section_headings_are_found_by_their_words_in_any_order(tmp_path: Path) -> None:
+    """The same fiche with its sections 3 and 4 swapped, its section numbers dropped and
+    its letters bulleted reads the same."""
+    text = (EXTRACT / "fiches" / "regulation-standard.txt").read_text(encoding="utf-8")
+    at3, at4 = text.index("\n3. Nederlandse positie"), text.index("\n4. Grondhouding")
+    at5 = text.index("\n5. Implicaties")
+    swapped = text[:at3] + text[at4:at5] + text[at3:at4] + text[at5:]
+    swapped = "\n".join(
+        "\u2022 " + line if line[:2] in {f"{c})" for c in "abcdefghij"} else line
+        for line in swapped.split("\n")
+    )
+    swapped = swapped.replace("\n3. ", "\n").replace("\n4. ", "\n")
+    variant = tmp_path / "variant.txt"
+    variant.write_text(swapped, encoding="utf-8")
+    assert found(parse(variant)) == found(parse(EXTRACT / "fiches" / "regulation-standard.txt"))
+
+
 def test_the_fiche_as_rdf_parses_back_with_assessments_and_positions(tmp_path: Path) -> None:
     out = tmp_path / "seed.ttl"
     assert main(["extract", "fiche", str(SEED), "-o", str(out)]) == 0

@@ -179,7 +179,8 @@ _LINE = re.compile(
 )
 
 # heading key -> the wordings of the heading (key words: folded, lower case), the first
-# one the current template's; the words a marked line must begin with come first
+# one the current template's; the words a line must begin with come first ("|" between
+# the beginnings of different wordings)
 _WORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "1": ("algemene gegevens", ("algemene gegevens",)),
     "2": ("essentie voorstel", ("essentie voorstel",)),
@@ -200,7 +201,7 @@ _WORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "1a": ("titel", ("titel voorstel",)),
     "1b": ("datum ontvangst", ("datum ontvangst commissiedocument",)),
     "1c": ("nr. commissiedocument", ("nr. commissiedocument",)),
-    "1d": ("eur-lex", ("eur-lex", "prelex", "pre-lex")),
+    "1d": ("eur-lex|prelex|pre-lex", ("eur-lex", "prelex", "pre-lex")),
     "1e": (
         "nr. impact",
         (
@@ -225,7 +226,7 @@ _WORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("gevolgen voor regeldruk, administratieve lasten en concurrentiekracht",),
     ),
 }
-_FIRST_WORDS = {begin.split()[0] for begin, _ in _WORDINGS.values()} | {"pre-lex", "prelex"}
+_FIRST_WORDS = {b.split()[0] for begin, _ in _WORDINGS.values() for b in begin.split("|")}
 # letters with diacritics folded to their base letter, one character for one, so that
 # offsets in a folded line are offsets in the line ("financiële" = "financiele")
 _FOLD = str.maketrans(
@@ -331,7 +332,7 @@ def _match(
                 continue  # a letter marks a subsection
         elif numbered:
             continue  # a number marks a section
-        if not words.startswith(begin):
+        if not words.startswith(tuple(begin.split("|"))):
             continue
         for full in wordings:
             if before_colon is not None and full.startswith(before_colon) and before_colon:
@@ -629,7 +630,17 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
             legal_basis = _Distinct(fiche.legal_basis)
             named = r"(?:[Aa]rtikel(?:en)?|Articles?|en|,)\s"
             for art in re.finditer(named + _ARTICLE_PARTS + _MORE_POINTS, value):
-                path = f"{slug}/art-{art.group(1)}{article_parts(art.group(2))}"
+                parts = art.group(2)
+                leden = _LEDEN.search(parts)
+                if leden:  # "artikel 79, leden 2 en 4": one provision per paragraph
+                    paths = [
+                        f"{slug}/art-{art.group(1)}/par-{n}"
+                        for n in re.findall(r"\d+", leden.group(0))
+                    ]
+                    for each in paths:
+                        legal_basis.add(each)
+                    continue
+                path = f"{slug}/art-{art.group(1)}{article_parts(parts)}"
                 paths = [path]
                 for point in re.findall(r"(?:,\s|\sen\s|\sof\s)([a-z])\b", art.group(3) or ""):
                     paths.append(re.sub(r"/pt-[a-z]$", f"/pt-{point}", path))
@@ -676,7 +687,11 @@ class _Distinct:
             self.items.append(item)
 
 
-_ARTICLE_PARTS = r"(\d+[a-z]?)((?:,?\s(?:lid|paragraph)\s\d+|,?\s(?:sub|onder)\s\(?[a-z]\)?)*)"
+_LEDEN = re.compile(r"leden\s\d+(?:(?:,\s|\sen\s)\d+)*")
+_ARTICLE_PARTS = (
+    r"(\d+[a-z]?)((?:,?\s(?:lid|paragraph)\s\d+|,?\s(?:sub|onder)\s\(?[a-z]\)?"
+    r"|,?\sleden\s\d+(?:(?:,\s|\sen\s)\d+)*)*)"
+)
 
 
 _MORE_POINTS = r"((?:(?:,\s|\sen\s|\sof\s)[a-z]\b(?!\w))*)"
