@@ -17,7 +17,15 @@ from rdflib.namespace import RDF
 
 from loaders.cli import main
 from loaders.errors import MigkgError
-from loaders.extract.fiche import Fiche, NotAFiche, parse, parse_text
+from loaders.extract.fiche import (
+    FICHE_THRESHOLD,
+    Fiche,
+    FicheScore,
+    NotAFiche,
+    fiche_accuracy,
+    parse,
+    parse_text,
+)
 from loaders.extract.text import normalise
 from loaders.graph.dataset import Dataset
 from loaders.namespaces import ID, MIG, OA, STANCE
@@ -251,3 +259,35 @@ def test_assessments_agree_with_the_curated_ones(build: Dataset) -> None:
             for s in curated.objects(t, OA.hasSelector)
             for q in curated.objects(s, OA.exact)
         }
+
+
+# --- accuracy on the held-out fiches (issue 17 part 5) -----------------------------------------
+
+
+def test_the_parser_reaches_the_threshold_on_the_held_out_fiches() -> None:
+    table, ok, scores = fiche_accuracy(ROOT)
+    assert len(list((EXTRACT / "held-out").glob("*.labels.json"))) >= 6
+    general, assessed, stances = scores["general"], scores["assessments"], scores["stances"]
+    assert general.labelled >= 60 and assessed.labelled >= 25 and stances.sentences >= 40
+    for figure in (general.precision, general.recall, assessed.precision, assessed.recall):
+        assert figure >= FICHE_THRESHOLD
+    assert stances.agreement >= FICHE_THRESHOLD
+    assert ok and "| general-data fields |" in table and "| stance of 3b sentences |" in table
+
+
+def test_a_wrong_or_missing_answer_lowers_the_figures() -> None:
+    score = FicheScore()
+    score.add({("title", "A"), ("received", "2024-01-01")}, {("title", "A"), ("council", "X")})
+    assert (score.precision, score.recall) == (0.5, 0.5)
+    score.agree(
+        {("Het kabinet steunt A.", "supports"), ("Het kabinet is tegen B.", "opposes")},
+        {("Het kabinet steunt A.", "conditional"), ("Nederland neemt kennis van C.", "neutral")},
+    )
+    assert (score.sentences, score.agreed) == (3, 0)
+
+
+def test_extract_accuracy_reports_the_fiche_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", "accuracy"]) == 0
+    out = capsys.readouterr().out
+    assert "BNC-fiche parser on the held-out fiches" in out
+    assert "| single-permit-bullets-reordered |" in out

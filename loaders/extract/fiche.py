@@ -734,3 +734,144 @@ def _date(value: str) -> date | None:
 
 def parse(path: Path, name: str | None = None) -> Fiche:
     return parse_text(read_text(path), name or str(path))
+
+
+# --- accuracy on the held-out fiches -----------------------------------------------------------
+
+HELD_OUT = Path("tests/extract/held-out")
+FICHE_THRESHOLD = 0.9
+_GENERAL = {
+    "title": "1a",
+    "impact_assessment": "1e",
+    "council": "1f",
+    "ministry": "1g",
+    "decision_procedure": "1i",
+    "parliament_role": "1j",
+}
+
+
+def labelled_items(fiche: Fiche) -> dict[str, set[tuple[str, str]]]:
+    """What the parser gives, as the items the hand labels count: ``general`` (field,
+    value) pairs, one per element of a list; ``assessments`` (dimension, stance) pairs;
+    ``stances`` (sentence, stance) pairs."""
+    general: set[tuple[str, str]] = set()
+    for name, key in _GENERAL.items():
+        value = fiche.get(key)
+        if value:
+            general.add((name, value))
+    if fiche.received:
+        general.add(("received", fiche.received.isoformat()))
+    for name, values in (
+        ("documents", fiche.documents),
+        ("celex", fiche.celex),
+        ("legal_basis", fiche.legal_basis),
+    ):
+        general |= {(name, v) for v in values}
+    return {
+        "general": general,
+        "assessments": {(k, v.stance) for k, v in fiche.assessments.items()},
+        "stances": {(normalise(p.sentence.text).text, p.stance) for p in fiche.positions},
+    }
+
+
+def read_labels(path: Path) -> dict[str, set[tuple[str, str]]]:
+    """The hand labels of a held-out fiche (``NAME.labels.json``, see its README)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        general: set[tuple[str, str]] = set()
+        for name, value in data["fields"].items():
+            values = value if isinstance(value, list) else [value]
+            general |= {(name, normalise(str(v)).text) for v in values if v}
+        return {
+            "general": general,
+            "assessments": {(k, str(v)) for k, v in data["assessments"].items()},
+            "stances": {(normalise(s["sentence"]).text, str(s["stance"])) for s in data["stances"]},
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(path, f"not a labels file: {exc}") from exc
+
+
+@dataclass
+class FicheScore:
+    labelled: int = 0
+    extracted: int = 0
+    right: int = 0
+    sentences: int = 0  # stance sentences labelled or found
+    agreed: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.extracted if self.extracted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.right / self.labelled if self.labelled else 1.0
+
+    @property
+    def agreement(self) -> float:
+        return self.agreed / self.sentences if self.sentences else 1.0
+
+    def add(self, want: set[tuple[str, str]], got: set[tuple[str, str]]) -> None:
+        """Count labelled and extracted items: precision and recall."""
+        self.labelled += len(want)
+        self.extracted += len(got)
+        self.right += len(want & got)
+
+    def agree(self, want: set[tuple[str, str]], got: set[tuple[str, str]]) -> None:
+        """Count stance sentences, labelled or found: a sentence agrees when the parser
+        found it with its labelled stance (a sentence labelled and not found, or found and
+        not labelled, is one that does not)."""
+        wanted, found = dict(want), dict(got)
+        self.sentences += len(wanted.keys() | found.keys())
+        self.agreed += sum(1 for s, stance in wanted.items() if found.get(s) == stance)
+
+
+def fiche_accuracy(root: Path) -> tuple[str, bool, dict[str, FicheScore]]:
+    """Field-level precision and recall (general data, assessments) and sentence-level
+    stance agreement of the parser against the hand labels of the held-out fiches: a
+    markdown table, whether every figure reaches the threshold, and the scores (per kind,
+    and per fiche)."""
+    totals = {kind: FicheScore() for kind in ("general", "assessments", "stances")}
+    per_fiche: dict[str, FicheScore] = {}
+    for labels in sorted((root / HELD_OUT).glob("*.labels.json")):
+        name = labels.name.removesuffix(".labels.json")
+        want = read_labels(labels)
+        got = labelled_items(parse(labels.with_name(f"{name}.txt"), name))
+        one = per_fiche[name] = FicheScore()
+        for kind in ("general", "assessments"):
+            totals[kind].add(want[kind], got[kind])
+            one.add(want[kind], got[kind])
+        totals["stances"].agree(want["stances"], got["stances"])
+        one.agree(want["stances"], got["stances"])
+    general, assessed, stances = totals["general"], totals["assessments"], totals["stances"]
+    lines = [
+        "",
+        f"BNC-fiche parser on the held-out fiches ({len(per_fiche)}, {HELD_OUT}):",
+        "",
+        "| measure | labelled | extracted | right | precision | recall |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for title, s in (("general-data fields", general), ("formal assessments", assessed)):
+        lines.append(
+            f"| {title} | {s.labelled} | {s.extracted} | {s.right} "
+            f"| {s.precision:.3f} | {s.recall:.3f} |"
+        )
+    lines += [
+        "",
+        "| measure | sentences | agreed | agreement |",
+        "| --- | ---: | ---: | ---: |",
+        f"| stance of 3b sentences | {stances.sentences} | {stances.agreed} "
+        f"| {stances.agreement:.3f} |",
+        "",
+        "| fiche | fields precision | fields recall | stance agreement |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {n} | {s.precision:.3f} | {s.recall:.3f} | {s.agreement:.3f} |"
+        for n, s in per_fiche.items()
+    ]
+    figures = [general.precision, general.recall, assessed.precision, assessed.recall]
+    ok = bool(per_fiche) and min([*figures, stances.agreement]) >= FICHE_THRESHOLD
+    return "\n".join(lines) + "\n", ok, {**totals, **per_fiche}
