@@ -340,7 +340,8 @@ _NEAR = 2  # lines: how close a running header or footer stands to its page numb
 def page_furniture(text: str) -> list[tuple[int, int]]:
     """Spans of the page numbers and running headers and footers of ``text`` (each a whole
     line without its line end). A running header or footer is a short line that occurs at
-    least twice, each time within two lines of a page number. One pass over the lines."""
+    least twice, each time within two lines of a page number, and does not end like a
+    sentence or a clause. One pass over the lines."""
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     ends = [s - 1 for s in starts[1:]] + [len(text)]
     numbers = [bool(_PAGE_NUMBER.fullmatch(text, a, b)) for a, b in zip(starts, ends, strict=True)]
@@ -355,7 +356,7 @@ def page_furniture(text: str) -> list[tuple[int, int]]:
     seen: dict[str, list[int]] = {}
     for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
         line = text[a:b].strip()
-        if line and not numbers[i] and len(line) <= 120:
+        if line and not numbers[i] and len(line) <= 120 and line[-1] not in ".!?;,":
             seen.setdefault(line, []).append(i)
     for where in seen.values():
         if len(where) >= 2 and all(near[i] for i in where):
