@@ -291,3 +291,23 @@ def test_extract_accuracy_reports_the_fiche_figures(capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "BNC-fiche parser on the held-out fiches" in out
     assert "| single-permit-bullets-reordered |" in out
+
+
+def test_each_document_of_a_fiche_gets_its_label_and_its_celex_number() -> None:
+    fiche = parse(EXTRACT / "fiches" / "three-documents-crlf.txt")
+    assert fiche.document_labels == {
+        "COM(2025) 101": "verordening",
+        "COM(2025) 102": "mededeling",
+        "C(2025) 1500": "aanbeveling",
+    }
+    # the C number's CELEX number cannot be derived from it: the label pairs them
+    assert fiche.document_celex == {
+        "COM(2025) 101": "52025PC0101",
+        "COM(2025) 102": "52025DC0102",
+        "C(2025) 1500": "32025H0775",
+    }
+    after = parse(EXTRACT / "fiches" / "same-line-values-form-feed.txt")
+    assert after.document_labels == {"COM(2024) 560": "verordening", "COM(2024) 561": "richtlijn"}
+    assert after.document_celex == {"COM(2024) 560": "52024PC0560", "COM(2024) 561": "52024PC0561"}
+    assert parse(SEED).document_celex == {"C(2020) 6467": "32020H1364"}  # one of each
+    assert parse(EXTRACT / "fiches" / "older-template-bare-letters.txt").document_celex == {}

@@ -126,6 +126,11 @@ class Fiche:
     warnings: list[str] = field(default_factory=list)
 
     present: list[str] = field(default_factory=list)
+    # added fields (issue 17): the label a fiche on several documents gives each number
+    # ("Verordening: COM(2025) 101", "COM(2024) 560 final (verordening)"), and the CELEX
+    # number of each document number where the fiche lets one pair them
+    document_labels: dict[str, str] = field(default_factory=dict)
+    document_celex: dict[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> str | None:
         """The text of a subsection; None if it is missing or empty."""
@@ -585,6 +590,7 @@ def parse_text(raw: str, name: str = "fiche") -> Fiche:
             fiche.fields[head.key] = " ".join(normalise(body[head.body : end]).text.split())
             fiche.present.append(head.key)
             _read(fiche, head.key, text, body, head.body, end)
+    _pair_documents(fiche)
     if not general:
         # the other sections are there: parse them, and say what section 1 would have given
         fiche.warnings.append(
@@ -875,3 +881,71 @@ def fiche_accuracy(root: Path) -> tuple[str, bool, dict[str, FicheScore]]:
     figures = [general.precision, general.recall, assessed.precision, assessed.recall]
     ok = bool(per_fiche) and min([*figures, stances.agreement]) >= FICHE_THRESHOLD
     return "\n".join(lines) + "\n", ok, {**totals, **per_fiche}
+
+
+# --- documents, their labels and their CELEX numbers ---------------------------------------------
+
+_LABEL_BEFORE = re.compile(r"(?:^|[\s;,])([A-Za-z\u00c0-\u024f]{3,})\s?:\s*$")
+_LABEL_AFTER = re.compile(
+    r"^(?:\s?(?:final|def\.|definitief)\b)?\s?\(([A-Za-z\u00c0-\u024f]{3,})\)"
+)
+
+
+def _labelled(value: str, matches: list[re.Match[str]]) -> list[str | None]:
+    """The label of each match in ``value``: "Label:" just before it, or "(label)" just
+    after it."""
+    labels: list[str | None] = []
+    for i, m in enumerate(matches):
+        begin = matches[i - 1].end() if i else 0
+        before = _LABEL_BEFORE.search(value, begin, m.start())
+        after = _LABEL_AFTER.match(value[m.end() : m.end() + 40])
+        label = before.group(1) if before else after.group(1) if after else None
+        labels.append(label.lower() if label else None)
+    return labels
+
+
+def _pair_documents(fiche: Fiche) -> None:
+    """Label each document number, and pair it with its CELEX number: by the number itself
+    (COM(2023) 742 is 52023PC0742 or 52023DC0742), else by the same label on the number
+    and on the link, else, for what is left, in the order of the fiche."""
+    numbers = fiche.get("1c") or ""
+    links = fiche.get("1d") or ""
+    found = list(COMMISSION.finditer(numbers))
+    canonical: list[str | None] = []
+    for m in found:
+        try:
+            canonical.append(
+                commission_number(f"{m.group(1)}({m.group(2)}) {m.group(3)}").canonical
+            )
+        except IdentifierError:
+            canonical.append(None)
+    for number, label in zip(canonical, _labelled(numbers, found), strict=True):
+        if number and label and number not in fiche.document_labels:
+            fiche.document_labels[number] = label
+    urls = list(EURLEX.finditer(links))
+    celex_label: dict[str, str | None] = {}
+    for m, label in zip(urls, _labelled(links, urls), strict=True):
+        celex = CELEX_IN_URL.search(m.group(0).replace(" ", ""))
+        if celex and celex.group(1) not in celex_label:
+            celex_label[celex.group(1)] = label
+    free = [c for c in fiche.celex if c in celex_label]
+    for number in fiche.documents:
+        own = re.fullmatch(r"COM\((\d{4})\) (\d+)", number)
+        if own:
+            derived = [
+                c for c in free if re.fullmatch(rf"5{own.group(1)}[A-Z]{{2}}0*{own.group(2)}", c)
+            ]
+            if derived:
+                fiche.document_celex[number] = derived[0]
+                free.remove(derived[0])
+    for number in fiche.documents:
+        label = fiche.document_labels.get(number)
+        if number in fiche.document_celex or not label:
+            continue
+        same = [c for c in free if celex_label.get(c) == label]
+        if same:
+            fiche.document_celex[number] = same[0]
+            free.remove(same[0])
+    left = [n for n in fiche.documents if n not in fiche.document_celex]
+    if len(left) == len(free):
+        fiche.document_celex.update(zip(left, free, strict=True))
