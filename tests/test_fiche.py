@@ -311,3 +311,17 @@ def test_each_document_of_a_fiche_gets_its_label_and_its_celex_number() -> None:
     assert after.document_celex == {"COM(2024) 560": "52024PC0560", "COM(2024) 561": "52024PC0561"}
     assert parse(SEED).document_celex == {"C(2020) 6467": "32020H1364"}  # one of each
     assert parse(EXTRACT / "fiches" / "older-template-bare-letters.txt").document_celex == {}
+
+
+def test_page_numbers_and_running_headers_are_set_apart_and_body_lines_are_not() -> None:
+    from loaders.extract.text import page_furniture
+
+    text = (
+        "Het kabinet steunt dit.\nBNC-fiche X\n- 2 -\n\nNiet van toepassing\n"
+        "Het kabinet steunt dit.\nBNC-fiche X\nPagina 3 van 9\nRaad\n"
+        "Niet van toepassing\n3/9\nBNC-fiche X\n\n7\nBlz. 4\n12 maart 2024\n"
+    )
+    blanked = {text[a:b] for a, b in page_furniture(text)}
+    # "Niet van toepassing" stands next to a page number twice, but of six pages that is
+    # fewer than half; "Raad" once; a sentence is body text however often it recurs
+    assert blanked == {"BNC-fiche X", "- 2 -", "Pagina 3 van 9", "3/9", "7", "Blz. 4"}
