@@ -191,6 +191,39 @@ def test_no_mutated_fiche_crashes_the_parser(rnd: random.Random, cuts: int) -> N
         parse_text("".join(lines), "mutated")
 
 
+VARIANTS = sorted((EXTRACT / "fiches").glob("*.txt")) + sorted((EXTRACT / "held-out").glob("*.txt"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(VARIANTS), st.randoms(use_true_random=False), st.integers(1, 12))
+def test_no_mutated_variant_fiche_crashes_the_parser(
+    path: Path, rnd: random.Random, cuts: int
+) -> None:
+    """Every variant fiche, its lines dropped, repeated, swapped, cut, or given a page
+    number or a bullet: a fiche or "not a fiche", never a crash."""
+    lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)
+    for _ in range(cuts):
+        if not lines:
+            break
+        i = rnd.randrange(len(lines))
+        op = rnd.choice(["drop", "dup", "swap", "chop", "page", "bullet"])
+        if op == "drop":
+            del lines[i]
+        elif op == "dup":
+            lines.insert(i, lines[i])
+        elif op == "swap":
+            j = rnd.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op == "chop":
+            lines[i] = lines[i][: rnd.randrange(len(lines[i]) + 1)]
+        elif op == "page":
+            lines.insert(i, f"Pagina {rnd.randrange(1, 9)} van 9\n")
+        else:
+            lines[i] = "\u2022 " + lines[i]
+    with contextlib.suppress(MigkgError):
+        parse_text("".join(lines), "mutated")
+
+
 # --- agreement with the curated data of the seed fiche ----------------------------------------
 
 # Curated positions of the cabinet from section 3b that the parser does not find, and why:

@@ -377,6 +377,12 @@ def _heading_end(
     j = i
     while j + 1 < len(starts):
         nxt = body[starts[j + 1] : ends[j + 1]]
+        colon = nxt.find(":")
+        if colon >= 0 and len(taken) < len(target):
+            # "…Commissie en Opinie⏎Raad voor Regelgevingstoetsing: SWD(2022) 651"
+            ending = f"{taken} {_key_words(nxt[:colon])}".strip()
+            if ending != taken and target.startswith(ending):
+                return starts[j + 1] + colon + 1
         nxt_words = _key_words(nxt)
         candidate = f"{taken} {nxt_words}".strip()
         if nxt_words and len(taken) < len(target) and target.startswith(candidate):
