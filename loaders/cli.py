@@ -286,12 +286,14 @@ def cmd_extract_refs(args: argparse.Namespace) -> int:
 
 
 def cmd_extract_accuracy(args: argparse.Namespace) -> int:
+    from loaders.extract.fiche import fiche_accuracy
     from loaders.extract.refs import accuracy
 
     project = _project(args)
     table, ok = accuracy(project)
-    sys.stdout.write(table)
-    return EXIT_OK if ok else EXIT_FINDINGS
+    fiche_table, fiche_ok, _ = fiche_accuracy(project.root)
+    sys.stdout.write(table + fiche_table)
+    return EXIT_OK if ok and fiche_ok else EXIT_FINDINGS
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -614,7 +616,8 @@ def parser() -> argparse.ArgumentParser:
     extract(
         "accuracy",
         cmd_extract_accuracy,
-        "precision and recall of the reference extractor on the hand-labelled sources",
+        "precision and recall of the reference extractor on the hand-labelled sources, and "
+        "of the fiche parser (fields, assessments, stances) on the held-out fiches",
     )
     exp = add(
         "export",

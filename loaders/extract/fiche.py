@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,7 +34,14 @@ from loaders.extract.refs import (
     read_text,
     treaty_slug,
 )
-from loaders.extract.text import Normalised, blank_out, footnote_blocks, normalise, split_block
+from loaders.extract.text import (
+    Normalised,
+    blank_out,
+    footnote_blocks,
+    normalise,
+    page_furniture,
+    split_block,
+)
 
 SECTIONS = {
     "1": "Algemene gegevens",
@@ -118,6 +126,11 @@ class Fiche:
     warnings: list[str] = field(default_factory=list)
 
     present: list[str] = field(default_factory=list)
+    # added fields (issue 17): the label a fiche on several documents gives each number
+    # ("Verordening: COM(2025) 101", "COM(2024) 560 final (verordening)"), and the CELEX
+    # number of each document number where the fiche lets one pair them
+    document_labels: dict[str, str] = field(default_factory=dict)
+    document_celex: dict[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> str | None:
         """The text of a subsection; None if it is missing or empty."""
@@ -127,12 +140,17 @@ class Fiche:
 # --- layout: line ends, footnotes, headings ------------------------------------------------
 
 
+_SPACES = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f\u2009\u2002\u2003\f\v", " "))
+
+
 class _Text:
     """The file as LF text, and the way back to offsets of the original (CRLF) file."""
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
-        self.text = raw.replace("\r\n", "\n").replace("\r", "\n")
+        # CR LF to LF; other white space (non-breaking spaces, form feeds) to a space, one
+        # character for one, so that offsets stay offsets of the original
+        self.text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACES)
         self._removed = [m.start() - i for i, m in enumerate(re.finditer(r"\r\n", raw))]
         self._line_ends: list[int] | None = None
 
@@ -149,11 +167,90 @@ class _Text:
         return bisect.bisect_left(self._line_ends, offset) + 1
 
 
-_MARKER = re.compile(r"^[ \t]*(?:\(?([1-9])[.)]?|\(?([a-j])[.)])[ \t]+(\S.*)$", re.M)
+# Headings as they occur in the wild. A heading line is: an optional bullet, an optional
+# marker (a section number "1", "1.", "1)", "(1)", "[1]" or a subsection letter "a)",
+# "a.", "(a)", "[a]", "A.", or a bare "a"), and heading words. A line with a number or a
+# letter in brackets or with a stop is "marked": its words need only begin like the
+# heading. A line without one (the older template) must hold nothing but the heading, or
+# the heading and a colon, so that body text that happens to begin with a heading word is
+# not taken for one.
+_BULLET = "\u2022\u00b7\u25aa\u25e6\u2023\u2219\u25cf\u25a0\u27a2\u25ba\uf0b7*\u2013\u2014-"
+_LINE = re.compile(
+    rf"[ \t]*(?:[{_BULLET}][ \t]*)?"
+    r"(?:(?P<num>[(\[]?[1-9][.):\]]?)(?=[ \t])"
+    r"|(?P<let>[(\[]?[a-jA-J][.):\]])"
+    r"|(?P<bare>[a-jA-J])(?=[ \t]))?"
+    r"[ \t]*(?P<rest>\S.*)?"
+)
+
+# heading key -> the wordings of the heading (key words: folded, lower case), the first
+# one the current template's; the words a line must begin with come first ("|" between
+# the beginnings of different wordings)
+_WORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "1": ("algemene gegevens", ("algemene gegevens",)),
+    "2": ("essentie voorstel", ("essentie voorstel",)),
+    "3": ("nederlandse positie", ("nederlandse positie ten aanzien van het voorstel",)),
+    "4": (
+        "grondhouding ten aanzien",
+        (
+            "grondhouding ten aanzien van bevoegdheid, subsidiariteit, proportionaliteit, "
+            "financiele gevolgen en gevolgen op het gebied van regeldruk en administratieve "
+            "lasten",
+            "grondhouding ten aanzien van bevoegdheid, subsidiariteit en proportionaliteit",
+        ),
+    ),
+    "5": ("implicaties juridisch", ("implicaties juridisch",)),
+    "8": ("implicaties financieel", ("implicaties financieel",)),  # older template
+    "6": ("implicaties voor uitvoering", ("implicaties voor uitvoering en/of handhaving",)),
+    "7": ("implicaties voor ontwikkelingslanden", ("implicaties voor ontwikkelingslanden",)),
+    "1a": ("titel", ("titel voorstel",)),
+    "1b": ("datum ontvangst", ("datum ontvangst commissiedocument",)),
+    "1c": ("nr. commissiedocument", ("nr. commissiedocument",)),
+    "1d": ("eur-lex|prelex|pre-lex", ("eur-lex", "prelex", "pre-lex")),
+    "1e": (
+        "nr. impact",
+        (
+            "nr. impact assessment commissie en opinie raad voor regelgevingstoetsing",
+            "nr. impact-assessment commissie en opinie impact-assessment board",
+        ),
+    ),
+    "1f": ("behandelingstraject raad", ("behandelingstraject raad",)),
+    "1g": ("eerstverantwoordelijk ministerie", ("eerstverantwoordelijk ministerie",)),
+    "1h": ("rechtsbasis", ("rechtsbasis",)),
+    "1i": ("besluitvormingsprocedure", ("besluitvormingsprocedure raad",)),
+    "1j": ("rol europees parlement", ("rol europees parlement",)),
+    "3a": ("essentie nederlands beleid", ("essentie nederlands beleid op dit terrein",)),
+    "3b": ("beoordeling", ("beoordeling + inzet ten aanzien van dit voorstel",)),
+    "3c": ("eerste inschatting", ("eerste inschatting van krachtenveld",)),
+    "4a": ("bevoegdheid", ("bevoegdheid",)),
+    "4b": ("subsidiariteit", ("subsidiariteit",)),
+    "4c": ("proportionaliteit", ("proportionaliteit",)),
+    "4d": ("financiele gevolgen", ("financiele gevolgen",)),
+    "4e": (
+        "gevolgen voor regeldruk",
+        ("gevolgen voor regeldruk, administratieve lasten en concurrentiekracht",),
+    ),
+}
+_FIRST_WORDS = {b.split()[0] for begin, _ in _WORDINGS.values() for b in begin.split("|")}
+# letters with diacritics folded to their base letter, one character for one, so that
+# offsets in a folded line are offsets in the line ("financiële" = "financiele")
+_FOLD = str.maketrans(
+    {
+        c: unicodedata.normalize("NFD", c)[0]
+        for c in map(chr, range(0xC0, 0x250))
+        if unicodedata.normalize("NFD", c)[0].isascii() and len(unicodedata.normalize("NFD", c)) > 1
+    }
+)
 
 
 def _key_words(text: str) -> str:
-    return " ".join(text.lower().replace("\n", " ").split())
+    return " ".join(text.lower().translate(_FOLD).split())
+
+
+def _fold_line(text: str) -> str:
+    """A line in lower case, diacritics folded, as long as the line."""
+    folded = text.lower().translate(_FOLD)
+    return folded if len(folded) == len(text) else text.lower()
 
 
 @dataclass
@@ -161,55 +258,139 @@ class _Heading:
     key: str
     start: int  # where the heading line starts
     body: int  # where the text under it starts
+    line: int = 0  # index of the heading line
+
+
+@dataclass
+class _Candidate:
+    key: str
+    line: int
+    start: int
+    body: int
+    marked: bool
+
+
+def _lines(body: str) -> tuple[list[int], list[int]]:
+    starts: list[int] = [0]
+    starts += [m.end() for m in re.finditer("\n", body)]
+    ends = [s - 1 for s in starts[1:]] + [len(body)]
+    return starts, ends
 
 
 def _headings(body: str) -> list[_Heading]:
-    found: list[_Heading] = []
+    """The headings of the template in ``body``: one pass over the lines finds every line
+    that reads as a heading; a section is its first heading line, and a subsection is
+    taken under its own section (or where its section has no heading at all)."""
+    starts, ends = _lines(body)
+    candidates: list[_Candidate] = []
+    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        m = _LINE.match(body, a, b)
+        if not m or not m.group("rest"):
+            continue
+        rest = m.group("rest")
+        first = rest.split(None, 1)[0].lower().translate(_FOLD).rstrip(":")
+        if first not in _FIRST_WORDS:
+            continue
+        marked = bool(m.group("num") or m.group("let"))
+        found = _match(body, starts, ends, i, m.start("rest"), rest, marked, bool(m.group("num")))
+        if found:
+            key, body_at = found
+            candidates.append(_Candidate(key, i, a, body_at, marked))
+    seen_sections = {c.key for c in candidates if len(c.key) == 1}
+    found_heads: list[_Heading] = []
+    taken: set[str] = set()
     section = ""
-    for m in _MARKER.finditer(body):
-        number, rest = m.group(1), m.group(3)
-        following = body[m.end() : m.end() + 300]
-        words = _key_words(rest + " " + following)
-        if number:
-            expected = SECTIONS.get(number)
-            if (
-                expected
-                and words.startswith(_key_words(expected)[:18])
-                and int(number) > int(section or 0)
-            ):
-                section = number
-                found.append(_Heading(number, m.start(), _heading_end(body, m, expected)))
+    for c in candidates:
+        if len(c.key) == 1:
+            if c.key in taken:
+                continue
+            taken.add(c.key)
+            section = c.key
+            found_heads.append(_Heading(c.key, c.start, c.body, c.line))
             continue
-        if not section:
+        if c.key in taken:
             continue
-        rest_words = _key_words(rest)  # once a line, not once a subsection
-        for key, (start_words, full) in SUBSECTIONS.items():
-            if key[0] == section and rest_words.startswith(start_words):
-                if not any(h.key == key for h in found):
-                    found.append(_Heading(key, m.start(), _heading_end(body, m, full)))
-                break
-    return found
+        own = c.key[0]
+        if own == section or (own not in seen_sections and (own == "1" or section < own)):
+            taken.add(c.key)
+            found_heads.append(_Heading(c.key, c.start, c.body, c.line))
+    return found_heads
 
 
-def _heading_end(body: str, m: re.Match[str], full: str) -> int:
+def _match(
+    body: str,
+    starts: list[int],
+    ends: list[int],
+    i: int,
+    at: int,
+    rest: str,
+    marked: bool,
+    numbered: bool,
+) -> tuple[str, int] | None:
+    """The heading a line holds, and where the text under it starts."""
+    words = _key_words(rest)
+    colon = rest.find(":")
+    before_colon = _key_words(rest[:colon]) if colon >= 0 else None
+    for key, (begin, wordings) in _WORDINGS.items():
+        if len(key) == 1:
+            if marked and not numbered:
+                continue  # a letter marks a subsection
+        elif numbered:
+            continue  # a number marks a section
+        if not words.startswith(tuple(begin.split("|"))):
+            continue
+        for full in wordings:
+            if before_colon is not None and full.startswith(before_colon) and before_colon:
+                # "Heading: value": the text under it starts after the colon
+                return key, at + colon + 1
+            if words == full or (full.startswith(words) and len(words) < len(full)):
+                return key, _heading_end(body, starts, ends, i, words, full)
+            if marked and words.startswith(full):
+                # the value follows the heading words on the same line
+                m = _wording_pattern(full).match(_fold_line(rest))
+                if m and not rest[m.end() :].strip():
+                    return key, ends[i] + 1 if ends[i] < len(body) else len(body)
+                if m:
+                    return key, at + m.end()
+        if marked:
+            # a marked line whose words begin like the heading but go on differently
+            # (another version of the template)
+            return key, _heading_end(body, starts, ends, i, words, wordings[0])
+    return None
+
+
+def _wording_pattern(full: str) -> re.Pattern[str]:
+    return _WORDING_PATTERNS.get(full) or _WORDING_PATTERNS.setdefault(
+        full, re.compile(r"\s+".join(re.escape(w) for w in full.split()) + r"\s*:?")
+    )
+
+
+_WORDING_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _heading_end(
+    body: str, starts: list[int], ends: list[int], i: int, taken: str, target: str
+) -> int:
     """Where the text under a heading starts: after the heading's line, and after the
     lines that continue it (a heading wrapped over lines: still a prefix of the full
     heading of the template)."""
-    target = _key_words(full)
-    taken = _key_words(m.group(3))
-    end = m.end()
-    while True:
-        nl = body.find("\n", end)
-        if nl < 0:
-            return len(body)
-        nxt_end = body.find("\n", nl + 1)
-        nxt_end = len(body) if nxt_end < 0 else nxt_end
-        nxt = body[nl + 1 : nxt_end]
-        candidate = f"{taken} {_key_words(nxt)}".strip()
-        if nxt.strip() and len(taken) < len(target) and target.startswith(candidate):
-            taken, end = candidate, nxt_end
+    j = i
+    while j + 1 < len(starts):
+        nxt = body[starts[j + 1] : ends[j + 1]]
+        colon = nxt.find(":")
+        if colon >= 0 and len(taken) < len(target):
+            # "…Commissie en Opinie⏎Raad voor Regelgevingstoetsing: SWD(2022) 651"
+            ending = f"{taken} {_key_words(nxt[:colon])}".strip()
+            if ending != taken and target.startswith(ending):
+                return starts[j + 1] + colon + 1
+        nxt_words = _key_words(nxt)
+        candidate = f"{taken} {nxt_words}".strip()
+        if nxt_words and len(taken) < len(target) and target.startswith(candidate):
+            taken = candidate
+            j += 1
             continue
-        return nl + 1
+        break
+    return starts[j + 1] if j + 1 < len(starts) else len(body)
 
 
 # --- sentences and stances -------------------------------------------------------------------
@@ -398,27 +579,32 @@ def assess(parts: list[Sentence]) -> Stance | None:
 
 def parse_text(raw: str, name: str = "fiche") -> Fiche:
     text = _Text(raw)
-    notes = footnote_blocks(text.text)
-    body = blank_out(text.text, notes)
+    furniture = page_furniture(text.text)
+    notes = footnote_blocks(blank_out(text.text, furniture))
+    body = blank_out(text.text, [*furniture, *notes])
     heads = _headings(body)
-    keys = [h.key for h in heads]
-    if "1" not in keys or not any(k.startswith("1") and len(k) == 2 for k in keys):
+    keys = {h.key for h in heads}
+    general = any(k in SUBSECTIONS and k[0] == "1" for k in keys)
+    others = {k for k in keys if k[0] in "234" and (len(k) == 1 or k in SUBSECTIONS)}
+    if not general and len(others) < 2:
         raise NotAFiche(name, "this is not a BNC fiche: section 1 (Algemene gegevens) not found")
     fiche = Fiche(name)
     bounds = sorted(heads, key=lambda h: h.start)
     for i, head in enumerate(bounds):
         end = bounds[i + 1].start if i + 1 < len(bounds) else len(body)
-        if len(head.key) == 2:
+        if head.key in SUBSECTIONS:
             fiche.fields[head.key] = " ".join(normalise(body[head.body : end]).text.split())
             fiche.present.append(head.key)
             _read(fiche, head.key, text, body, head.body, end)
-    for key in REQUIRED:
-        if key not in fiche.fields:
-            raise NotAFiche(
-                name, f"this is not a BNC fiche: section {key} ({SUBSECTIONS[key][1]}) not found"
-            )
-    for key in OPTIONAL:
-        if key not in fiche.fields:
+    _pair_documents(fiche)
+    if not general:
+        # the other sections are there: parse them, and say what section 1 would have given
+        fiche.warnings.append(
+            f"{name}: section 1 (Algemene gegevens) is missing: no title, date of receipt, "
+            "Commission document number, EUR-Lex link, Council configuration or ministry"
+        )
+    for key in (*REQUIRED, *OPTIONAL):
+        if key not in fiche.fields and (general or key[0] != "1"):
             fiche.warnings.append(f"{name}: section {key} ({SUBSECTIONS[key][1]}) is missing")
     fiche.footnotes = [
         _sentence_of(text, a, b) for block in notes for a, b in split_block(text.text, *block)
@@ -456,7 +642,17 @@ def _read(fiche: Fiche, key: str, text: _Text, body: str, start: int, end: int) 
             legal_basis = _Distinct(fiche.legal_basis)
             named = r"(?:[Aa]rtikel(?:en)?|Articles?|en|,)\s"
             for art in re.finditer(named + _ARTICLE_PARTS + _MORE_POINTS, value):
-                path = f"{slug}/art-{art.group(1)}{article_parts(art.group(2))}"
+                parts = art.group(2)
+                leden = _LEDEN.search(parts)
+                if leden:  # "artikel 79, leden 2 en 4": one provision per paragraph
+                    paths = [
+                        f"{slug}/art-{art.group(1)}/par-{n}"
+                        for n in re.findall(r"\d+", leden.group(0))
+                    ]
+                    for each in paths:
+                        legal_basis.add(each)
+                    continue
+                path = f"{slug}/art-{art.group(1)}{article_parts(parts)}"
                 paths = [path]
                 for point in re.findall(r"(?:,\s|\sen\s|\sof\s)([a-z])\b", art.group(3) or ""):
                     paths.append(re.sub(r"/pt-[a-z]$", f"/pt-{point}", path))
@@ -503,7 +699,11 @@ class _Distinct:
             self.items.append(item)
 
 
-_ARTICLE_PARTS = r"(\d+[a-z]?)((?:,?\s(?:lid|paragraph)\s\d+|,?\s(?:sub|onder)\s\(?[a-z]\)?)*)"
+_LEDEN = re.compile(r"leden\s\d+(?:(?:,\s|\sen\s)\d+)*")
+_ARTICLE_PARTS = (
+    r"(\d+[a-z]?)((?:,?\s(?:lid|paragraph)\s\d+|,?\s(?:sub|onder)\s\(?[a-z]\)?"
+    r"|,?\sleden\s\d+(?:(?:,\s|\sen\s)\d+)*)*)"
+)
 
 
 _MORE_POINTS = r"((?:(?:,\s|\sen\s|\sof\s)[a-z]\b(?!\w))*)"
@@ -546,3 +746,212 @@ def _date(value: str) -> date | None:
 
 def parse(path: Path, name: str | None = None) -> Fiche:
     return parse_text(read_text(path), name or str(path))
+
+
+# --- accuracy on the held-out fiches -----------------------------------------------------------
+
+HELD_OUT = Path("tests/extract/held-out")
+FICHE_THRESHOLD = 0.9
+_GENERAL = {
+    "title": "1a",
+    "impact_assessment": "1e",
+    "council": "1f",
+    "ministry": "1g",
+    "decision_procedure": "1i",
+    "parliament_role": "1j",
+}
+
+
+def labelled_items(fiche: Fiche) -> dict[str, set[tuple[str, str]]]:
+    """What the parser gives, as the items the hand labels count: ``general`` (field,
+    value) pairs, one per element of a list; ``assessments`` (dimension, stance) pairs;
+    ``stances`` (sentence, stance) pairs."""
+    general: set[tuple[str, str]] = set()
+    for name, key in _GENERAL.items():
+        value = fiche.get(key)
+        if value:
+            general.add((name, value))
+    if fiche.received:
+        general.add(("received", fiche.received.isoformat()))
+    for name, values in (
+        ("documents", fiche.documents),
+        ("celex", fiche.celex),
+        ("legal_basis", fiche.legal_basis),
+    ):
+        general |= {(name, v) for v in values}
+    return {
+        "general": general,
+        "assessments": {(k, v.stance) for k, v in fiche.assessments.items()},
+        "stances": {(normalise(p.sentence.text).text, p.stance) for p in fiche.positions},
+    }
+
+
+def read_labels(path: Path) -> dict[str, set[tuple[str, str]]]:
+    """The hand labels of a held-out fiche (``NAME.labels.json``, see its README)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        general: set[tuple[str, str]] = set()
+        for name, value in data["fields"].items():
+            values = value if isinstance(value, list) else [value]
+            general |= {(name, normalise(str(v)).text) for v in values if v}
+        return {
+            "general": general,
+            "assessments": {(k, str(v)) for k, v in data["assessments"].items()},
+            "stances": {(normalise(s["sentence"]).text, str(s["stance"])) for s in data["stances"]},
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(path, f"not a labels file: {exc}") from exc
+
+
+@dataclass
+class FicheScore:
+    labelled: int = 0
+    extracted: int = 0
+    right: int = 0
+    sentences: int = 0  # stance sentences labelled or found
+    agreed: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.extracted if self.extracted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.right / self.labelled if self.labelled else 1.0
+
+    @property
+    def agreement(self) -> float:
+        return self.agreed / self.sentences if self.sentences else 1.0
+
+    def add(self, want: set[tuple[str, str]], got: set[tuple[str, str]]) -> None:
+        """Count labelled and extracted items: precision and recall."""
+        self.labelled += len(want)
+        self.extracted += len(got)
+        self.right += len(want & got)
+
+    def agree(self, want: set[tuple[str, str]], got: set[tuple[str, str]]) -> None:
+        """Count stance sentences, labelled or found: a sentence agrees when the parser
+        found it with its labelled stance (a sentence labelled and not found, or found and
+        not labelled, is one that does not)."""
+        wanted, found = dict(want), dict(got)
+        self.sentences += len(wanted.keys() | found.keys())
+        self.agreed += sum(1 for s, stance in wanted.items() if found.get(s) == stance)
+
+
+def fiche_accuracy(root: Path) -> tuple[str, bool, dict[str, FicheScore]]:
+    """Field-level precision and recall (general data, assessments) and sentence-level
+    stance agreement of the parser against the hand labels of the held-out fiches: a
+    markdown table, whether every figure reaches the threshold, and the scores (per kind,
+    and per fiche)."""
+    totals = {kind: FicheScore() for kind in ("general", "assessments", "stances")}
+    per_fiche: dict[str, FicheScore] = {}
+    for labels in sorted((root / HELD_OUT).glob("*.labels.json")):
+        name = labels.name.removesuffix(".labels.json")
+        want = read_labels(labels)
+        got = labelled_items(parse(labels.with_name(f"{name}.txt"), name))
+        one = per_fiche[name] = FicheScore()
+        for kind in ("general", "assessments"):
+            totals[kind].add(want[kind], got[kind])
+            one.add(want[kind], got[kind])
+        totals["stances"].agree(want["stances"], got["stances"])
+        one.agree(want["stances"], got["stances"])
+    general, assessed, stances = totals["general"], totals["assessments"], totals["stances"]
+    lines = [
+        "",
+        f"BNC-fiche parser on the held-out fiches ({len(per_fiche)}, {HELD_OUT}):",
+        "",
+        "| measure | labelled | extracted | right | precision | recall |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for title, s in (("general-data fields", general), ("formal assessments", assessed)):
+        lines.append(
+            f"| {title} | {s.labelled} | {s.extracted} | {s.right} "
+            f"| {s.precision:.3f} | {s.recall:.3f} |"
+        )
+    lines += [
+        "",
+        "| measure | sentences | agreed | agreement |",
+        "| --- | ---: | ---: | ---: |",
+        f"| stance of 3b sentences | {stances.sentences} | {stances.agreed} "
+        f"| {stances.agreement:.3f} |",
+        "",
+        "| fiche | fields precision | fields recall | stance agreement |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {n} | {s.precision:.3f} | {s.recall:.3f} | {s.agreement:.3f} |"
+        for n, s in per_fiche.items()
+    ]
+    figures = [general.precision, general.recall, assessed.precision, assessed.recall]
+    ok = bool(per_fiche) and min([*figures, stances.agreement]) >= FICHE_THRESHOLD
+    return "\n".join(lines) + "\n", ok, {**totals, **per_fiche}
+
+
+# --- documents, their labels and their CELEX numbers ---------------------------------------------
+
+_LABEL_BEFORE = re.compile(r"(?:^|[\s;,])([A-Za-z\u00c0-\u024f]{3,})\s?:\s*$")
+_LABEL_AFTER = re.compile(
+    r"^(?:\s?(?:final|def\.|definitief)\b)?\s?\(([A-Za-z\u00c0-\u024f]{3,})\)"
+)
+
+
+def _labelled(value: str, matches: list[re.Match[str]]) -> list[str | None]:
+    """The label of each match in ``value``: "Label:" just before it, or "(label)" just
+    after it."""
+    labels: list[str | None] = []
+    for i, m in enumerate(matches):
+        begin = matches[i - 1].end() if i else 0
+        before = _LABEL_BEFORE.search(value, begin, m.start())
+        after = _LABEL_AFTER.match(value[m.end() : m.end() + 40])
+        label = before.group(1) if before else after.group(1) if after else None
+        labels.append(label.lower() if label else None)
+    return labels
+
+
+def _pair_documents(fiche: Fiche) -> None:
+    """Label each document number, and pair it with its CELEX number: by the number itself
+    (COM(2023) 742 is 52023PC0742 or 52023DC0742), else by the same label on the number
+    and on the link, else, for what is left, in the order of the fiche."""
+    numbers = fiche.get("1c") or ""
+    links = fiche.get("1d") or ""
+    found = list(COMMISSION.finditer(numbers))
+    canonical: list[str | None] = []
+    for m in found:
+        try:
+            canonical.append(
+                commission_number(f"{m.group(1)}({m.group(2)}) {m.group(3)}").canonical
+            )
+        except IdentifierError:
+            canonical.append(None)
+    for number, label in zip(canonical, _labelled(numbers, found), strict=True):
+        if number and label and number not in fiche.document_labels:
+            fiche.document_labels[number] = label
+    urls = list(EURLEX.finditer(links))
+    celex_label: dict[str, str | None] = {}
+    for m, label in zip(urls, _labelled(links, urls), strict=True):
+        celex = CELEX_IN_URL.search(m.group(0).replace(" ", ""))
+        if celex and celex.group(1) not in celex_label:
+            celex_label[celex.group(1)] = label
+    free = [c for c in fiche.celex if c in celex_label]
+    for number in fiche.documents:
+        own = re.fullmatch(r"COM\((\d{4})\) (\d+)", number)
+        if own:
+            derived = [
+                c for c in free if re.fullmatch(rf"5{own.group(1)}[A-Z]{{2}}0*{own.group(2)}", c)
+            ]
+            if derived:
+                fiche.document_celex[number] = derived[0]
+                free.remove(derived[0])
+    for number in fiche.documents:
+        label = fiche.document_labels.get(number)
+        if number in fiche.document_celex or not label:
+            continue
+        same = [c for c in free if celex_label.get(c) == label]
+        if same:
+            fiche.document_celex[number] = same[0]
+            free.remove(same[0])
+    left = [n for n in fiche.documents if n not in fiche.document_celex]
+    if len(left) == len(free):
+        fiche.document_celex.update(zip(left, free, strict=True))

@@ -321,3 +321,56 @@ def split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
             starts.append(start + m.start())
             expected = number + 1
     return [(a, (starts[i + 1] if i + 1 < len(starts) else end)) for i, a in enumerate(starts)]
+
+
+# --- page furniture --------------------------------------------------------------------------
+# Text taken from a PDF keeps what stood on every page: page numbers ("3", "- 3 -",
+# "Pagina 3 van 8", "3/8", "Blz. 3") and running headers or footers (the same short line
+# above or below each page number). They fall between the lines of the body, often inside
+# a sentence.
+
+_PAGE_NUMBER = re.compile(
+    r"[ \t]*(?:-[ \t]*\d{1,3}[ \t]*-|(?:pagina|page|blz\.?|p\.)[ \t]*\d{1,3}"
+    r"(?:[ \t]*(?:van|of|/)[ \t]*\d{1,3})?|\d{1,3}[ \t]*(?:/|van)[ \t]*\d{1,3}|\d{1,3})[ \t]*",
+    re.I,
+)
+
+
+def page_furniture(text: str) -> list[tuple[int, int]]:
+    """Spans of the page numbers and running headers and footers of ``text`` (each a whole
+    line without its line end). A running header or footer is a short line that does not
+    end like a sentence or a clause, stands next to a page number (blank lines between
+    aside) each time it occurs, and occurs at least twice and on at least half of the
+    pages. One pass over the lines."""
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    ends = [s - 1 for s in starts[1:]] + [len(text)]
+    numbers = [bool(_PAGE_NUMBER.fullmatch(text, a, b)) for a, b in zip(starts, ends, strict=True)]
+    spans = [(a, b) for a, b, n in zip(starts, ends, numbers, strict=True) if n]
+    if not spans:
+        return spans
+    blank = [not text[a:b].strip() for a, b in zip(starts, ends, strict=True)]
+    beside = [False] * len(starts)
+    for i, n in enumerate(numbers):
+        if n:
+            for step in (-1, 1):
+                j = i + step
+                while 0 <= j < len(starts) and blank[j] and abs(j - i) <= 3:
+                    j += step
+                if 0 <= j < len(starts) and not numbers[j]:
+                    beside[j] = True
+    seen: dict[str, list[int]] = {}
+    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        if beside[i]:
+            line = text[a:b].strip()
+            if len(line) <= 120 and line[-1] not in ".!?;,":
+                seen.setdefault(line, []).append(i)
+    total = dict.fromkeys(seen, 0)  # every occurrence, beside a page number or not
+    for a, b in zip(starts, ends, strict=True):
+        line = text[a:b].strip()
+        if line in total:
+            total[line] += 1
+    least = max(2, (len(spans) + 1) // 2)
+    for line, where in seen.items():
+        if len(where) >= least and len(where) == total[line]:
+            spans += [(starts[i], ends[i]) for i in where]
+    return sorted(spans)
