@@ -34,6 +34,28 @@ TREATY_NAMES = {
 }
 
 
+def provision_levels(path: str) -> list[tuple[URIRef, URIRef, str, str, str]]:
+    """The article, paragraph and point a provision path names, outermost first, each as
+    (IRI, class, number, Dutch label, English label): ``tfeu/art-91/par-1`` is
+    article 91 TFEU and its paragraph 1, as the curated provisions are written."""
+    treaty, *parts = path.split("/")
+    nl_name, en_name = TREATY_NAMES.get(treaty, (treaty, treaty))
+    out = []
+    nl, en = "", ""
+    for i, part in enumerate(parts):
+        kind, _, number = part.partition("-")
+        if kind == "art":
+            cls, nl, en = MIG.Article, f"artikel {number}", f"Article {number}"
+        elif kind == "par":
+            cls, nl, en = MIG.Paragraph, f"{nl}, lid {number}", f"{en}({number})"
+        else:
+            cls, nl, en = MIG.Point, f"{nl}, sub {number}", f"{en}({number})"
+        iri = ID["/".join([treaty, *parts[: i + 1]])]
+        sep = ", " if kind != "art" else " "
+        out.append((iri, cls, number, f"{nl}{sep}{nl_name}", f"{en} {en_name}"))
+    return out
+
+
 def sources(curated: Graph, project: Project) -> list[tuple[URIRef, Path]]:
     """Each source document of the manifest with its file."""
     out = []
@@ -97,6 +119,32 @@ class Resolver:
             if value in self.by_literal:
                 return self.by_literal[value]
         return document_iri(numbers=numbers, celex=celex)
+
+    def learn(self, iri: URIRef, identifiers: tuple[str, ...] | list[str]) -> None:
+        """Let ``identifiers`` name ``iri`` from now on: a node a draft has just made is
+        found by every identifier the draft gave it, as a curated one is."""
+        for value in identifiers:
+            self.by_literal.setdefault(value, iri)
+
+    def identity(self, ref: Reference) -> URIRef | None:
+        """The one IRI of the document, provision or paper a reference names: the curated
+        node, else the node a draft already made for it (``learn``), else the IRI the rule
+        of ``identifiers.document_iri`` mints: an adopted act's CELEX (an act number, a
+        CELEX number and an EUR-Lex link all give ``id/celex/…``), a Commission number or
+        the Commission number a preparatory CELEX encodes (``id/com/…``). OJ and Ares
+        references name no node (None)."""
+        if ref.kind in ("oj", "ares"):
+            return None
+        if ref.id in self.by_literal:
+            return self.by_literal[ref.id]
+        if ref.kind in ("act", "celex", "eurlex"):
+            try:
+                return document_iri(celex=[ref.id])
+            except ValueError:
+                return None
+        if ref.kind == "commission":
+            return document_iri(numbers=[ref.id])
+        return ref.iri
 
     def known(self, iri: URIRef) -> bool:
         return (iri, RDF.type, None) in self.curated or (iri, RDFS.label, None) in self.curated
