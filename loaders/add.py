@@ -78,6 +78,7 @@ class Added:
     text: Path
     folder: Path
     facts: int
+    warnings: tuple[str, ...] = ()
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -521,4 +522,5 @@ def add(project: Project, file: Path, kind: str, curated: Graph) -> Added:
             outputs[folder / f"{base}.ttl"] = canonical_turtle(graph)
     outputs[sources_ttl] = canonical_turtle(manifest)
     write_atomically(outputs)
-    return Added(doc, project.root / "sources" / name, folder, draft.facts)
+    warnings = tuple(fiche.warnings) if fiche else ()
+    return Added(doc, project.root / "sources" / name, folder, draft.facts, warnings)

@@ -275,6 +275,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     project = _project(args)
     added = add(project, Path(args.file), args.kind, load(project).union(["ontology", "instances"]))
+    for warning in added.warnings:
+        print(f"migkg: warning: {warning}", file=sys.stderr)
     build(project)  # so that migkg query answers from the draft at once
     print(f"added {project.relative(added.text)} as {added.source}")
     print(f"wrote {project.relative(added.folder)}/: {added.facts} facts await review")

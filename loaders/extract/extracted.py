@@ -48,8 +48,10 @@ def provision_levels(path: str) -> list[tuple[URIRef, URIRef, str, str, str]]:
             cls, nl, en = MIG.Article, f"artikel {number}", f"Article {number}"
         elif kind == "par":
             cls, nl, en = MIG.Paragraph, f"{nl}, lid {number}", f"{en}({number})"
-        else:
-            cls, nl, en = MIG.Point, f"{nl}, sub {number}", f"{en}({number})"
+        else:  # a point; one right under an article (Article 6(e) TFEU) is no mig:Point,
+            # which the model puts under a paragraph, but a provision of the treaty
+            cls = MIG.Point if parts[i - 1].startswith("par-") else MIG.TreatyProvision
+            nl, en = f"{nl}, sub {number}", f"{en}({number})"
         iri = ID["/".join([treaty, *parts[: i + 1]])]
         sep = ", " if kind != "art" else " "
         out.append((iri, cls, number, f"{nl}{sep}{nl_name}", f"{en} {en_name}"))
