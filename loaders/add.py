@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from loaders.errors import InputError, MigkgError
 from loaders.extract.evidence import record
@@ -37,8 +37,11 @@ from loaders.extract.extracted import (
     DIMENSION_IDS,
     Resolver,
     describe,
+    describe_new,
     documents,
+    links,
     provision_levels,
+    slug,
 )
 from loaders.extract.fiche import Fiche, NotAFiche, parse_text
 from loaders.extract.identifiers import commission_number, preparatory_number
@@ -63,11 +66,7 @@ KIND_NAMES = {
     "act": ("Publicatie in het Publicatieblad", "Official Journal publication"),
 }
 LANG_NLD = URIRef("http://publications.europa.eu/resource/authority/language/NLD")
-DECISION_PROCEDURE = URIRef("https://w3id.org/migkg/concept/decision-procedure")
-PARLIAMENT_ROLE = URIRef("https://w3id.org/migkg/concept/parliament-role")
 HOLDER = ID["actor/nl-government"]
-_CO = re.compile(r",?\s*(?:in (?:nauwe )?samenwerking|samen) met\s+(?:het\s+)?", re.I)
-_AND = re.compile(r",\s*(?:en\s+)?(?:het\s+)?(?=Ministerie)|\s+en\s+(?:het\s+)?(?=Ministerie)")
 
 
 @dataclass(frozen=True)
@@ -79,13 +78,6 @@ class Added:
     folder: Path
     facts: int
     warnings: tuple[str, ...] = ()
-
-
-def slug(text: str, limit: int = 60) -> str:
-    """Lower case, hyphens, no leading document number: ``'003 Fiche: X'`` → ``fiche-x``."""
-    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    words = re.sub(r"^\d{3}-", "", words)
-    return words[:limit].strip("-") or "document"
 
 
 def next_number(project: Project) -> str:
@@ -143,10 +135,11 @@ class Draft:
             except QuoteNotFound:
                 continue
             folded = self.text.text
+            if folded.count(exact) < 2:
+                return exact, None
             anchor = folded.lower().find(after.lower()) if after else -1
             at = folded.find(exact, anchor + len(after)) if anchor >= 0 else -1
-            prefix = folded[max(0, at - 32) : at] if at > 0 else None
-            return exact, prefix
+            return exact, (folded[max(0, at - 32) : at] if at > 0 else None)
         raise MigkgError(f"{self.doc}: the extracted text {value[:60]!r} is not in the source")
 
     def evidence(self, fact: URIRef, value: str, file: str, after: str = "") -> None:
@@ -191,37 +184,27 @@ class Draft:
         return node
 
 
-def _folded(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def concepts(curated: Graph, scheme: URIRef) -> dict[str, URIRef]:
-    """Folded label → concept of a scheme (the curated concepts a value may match)."""
-    out: dict[str, URIRef] = {}
-    for concept in curated.subjects(SKOS.inScheme, scheme):
-        for prop in (SKOS.prefLabel, SKOS.altLabel, RDFS.label):
-            for label in curated.objects(concept, prop):
-                if isinstance(concept, URIRef):
-                    out.setdefault(_folded(str(label)), concept)
-    return out
-
-
-def ministries(value: str) -> list[str]:
-    """The ministries of field 1g: the lead one first, then those it works with."""
-    parts = _CO.split(value, maxsplit=1)
-    names = [parts[0]]
-    if len(parts) > 1:
-        names += _AND.split(parts[1])
-    return [n.strip(" .,;") for n in names if n.strip(" .,;")]
+HEADINGS = {
+    "1a": "Titel",
+    "1b": "Datum ontvangst",
+    "1c": "Commissiedocument",
+    "1d": "EUR-Lex",
+    "1e": "impact assessment",
+    "1f": "Behandelingstraject",
+    "1g": "ministerie",
+    "1h": "Rechtsbasis",
+    "1i": "Besluitvormingsprocedure",
+    "1j": "Rol Europees Parlement",
+}
+"""A word of each general-data heading: a field's quote is its value's first occurrence
+after it (the value may occur before, in a covering letter)."""
 
 
 def _heading(fiche: Fiche, key: str) -> str:
-    from loaders.extract.fiche import SUBSECTIONS
-
-    return SUBSECTIONS[key][1].split()[0] if key in SUBSECTIONS else ""
+    return HEADINGS.get(key, "")
 
 
-def fiche_draft(draft: Draft, fiche: Fiche, resolver: Resolver, curated: Graph) -> None:
+def fiche_draft(draft: Draft, fiche: Fiche, resolver: Resolver) -> None:
     """Every general-data field, the assessments and the candidate positions of a fiche."""
     doc, g = draft.doc, draft.files["entities"]
     g.add((doc, RDF.type, MIG.BncFiche))
@@ -229,19 +212,17 @@ def fiche_draft(draft: Draft, fiche: Fiche, resolver: Resolver, curated: Graph) 
     title = fiche.get("1a")
     if title:
         g.add((doc, MIG.hasDocumentTitle, Literal(title, lang="nl")))
-        draft.evidence(doc, title, "entities", _heading(fiche, "1a"))
+        draft.evidence(doc, title, "entities", "Titel")
     if fiche.received and fiche.get("1b"):
         g.add((doc, MIG.wasReceivedOn, Literal(fiche.received.isoformat(), datatype=XSD.date)))
-        draft.evidence(doc, fiche.get("1b") or "", "entities", "Datum ontvangst")
+        draft.evidence(doc, fiche.get("1b") or "", "entities", HEADINGS["1b"])
     if fiche.get("1e"):
         g.add((doc, MIG.hasImpactAssessmentNote, Literal(fiche.get("1e"), lang="nl")))
-        draft.evidence(doc, fiche.get("1e") or "", "entities", "impact assessment")
-    about = _assessed(draft, fiche, resolver, curated)
-    _actors(draft, fiche, resolver)
-    _concept(draft, fiche, "1i", MIG.hasDecisionProcedure, DECISION_PROCEDURE, curated)
-    _concept(draft, fiche, "1j", MIG.hasParliamentRole, PARLIAMENT_ROLE, curated)
+        draft.evidence(doc, fiche.get("1e") or "", "entities", HEADINGS["1e"])
+    about = _assessed(draft, fiche, resolver)
+    _links(draft, fiche, resolver)
     for path in fiche.legal_basis:
-        provision = _provision(draft, resolver, path, fiche.get("1h") or "", "Rechtsbasis")
+        provision = _provision(draft, resolver, path, fiche.get("1h") or "", HEADINGS["1h"])
         for target in about:
             name = f"{_tail(target)}-legal-basis-{path.replace('/', '-')}"
             draft.claim(
@@ -249,7 +230,7 @@ def fiche_draft(draft: Draft, fiche: Fiche, resolver: Resolver, curated: Graph) 
                 (target, MIG.hasLegalBasis, provision),
                 (f"Rechtsbasis volgens het fiche: {path}", f"Legal basis in the fiche: {path}"),
                 fiche.get("1h") or "",
-                "Rechtsbasis",
+                HEADINGS["1h"],
             )
     _positions(draft, fiche, about)
 
@@ -280,7 +261,7 @@ def _tail(iri: URIRef) -> str:
     return str(iri).removeprefix(str(ID)).replace("/", "-")
 
 
-def _assessed(draft: Draft, fiche: Fiche, resolver: Resolver, curated: Graph) -> list[URIRef]:
+def _assessed(draft: Draft, fiche: Fiche, resolver: Resolver) -> list[URIRef]:
     """One node per assessed document, whichever of its numbers and links the fiche gives
     (``Resolver.document``): the curated node, else the one the rule mints."""
     g, about = draft.files["entities"], []
@@ -293,7 +274,7 @@ def _assessed(draft: Draft, fiche: Fiche, resolver: Resolver, curated: Graph) ->
             (draft.doc, MIG.assesses, target),
             (f"Het fiche beoordeelt {number}", f"The fiche assesses {number}"),
             fiche.get("1c") or number,
-            "Nr. Commissiedocument",
+            HEADINGS["1c"],
         )
         if resolver.known(target):
             continue
@@ -307,76 +288,44 @@ def _assessed(draft: Draft, fiche: Fiche, resolver: Resolver, curated: Graph) ->
         g.add((target, RDFS.label, Literal(label or number, lang="nl")))
         g.add((target, RDFS.label, Literal(number, lang="en")))
         draft.mark(target)
-        draft.evidence(target, fiche.get("1c") or number, "entities", "Nr. Commissiedocument")
+        draft.evidence(target, fiche.get("1c") or number, "entities", HEADINGS["1c"])
         for value in celex:
             g.add((target, MIG.hasCelexNumber, Literal(value)))
             g.add((target, MIG.hasEurLexResource, CELEX[value]))
         if celex and fiche.get("1d"):
-            draft.evidence(target, fiche.get("1d") or "", "entities", "EUR-Lex")
+            draft.evidence(target, fiche.get("1d") or "", "entities", HEADINGS["1d"])
     return about
 
 
-def _actors(draft: Draft, fiche: Fiche, resolver: Resolver) -> None:
-    """Council configuration (1f), lead ministry and co-responsible ministries (1g): the
-    curated actor with that name, else a new actor with the name as its label."""
-    wanted: list[tuple[str, str, URIRef, URIRef, str, tuple[str, str]]] = []
-    if fiche.get("1f"):
-        value = fiche.get("1f") or ""
-        what = ("Behandelingstraject Raad", "Council configuration")
-        wanted.append(
-            ("1f", value, MIG.hasCouncilConfiguration, MIG.CouncilConfiguration, "council", what)
-        )
-    names = ministries(fiche.get("1g") or "")
-    for i, name in enumerate(names):
-        prop = MIG.hasLeadMinistry if i == 0 else MIG.hasCoResponsibleMinistry
-        what = (
-            ("Eerstverantwoordelijk ministerie", "Lead ministry")
-            if i == 0
-            else ("Medeverantwoordelijk ministerie", "Co-responsible ministry")
-        )
-        wanted.append(("1g", name, prop, MIG.Ministry, "ministry", what))
-    for key, name, prop, cls, kind, (nl, en) in wanted:
-        actor = resolver.by_label.get(_folded(name))
-        if actor is None:
-            actor = ID[f"actor/{slug(name)}"]
-            g = draft.files["entities"]
-            g.add((actor, RDF.type, cls))
-            g.add((actor, RDFS.label, Literal(name, lang="nl")))
-            draft.mark(actor)
-            draft.evidence(actor, name, "entities", _heading(fiche, key))
+def _links(draft: Draft, fiche: Fiche, resolver: Resolver) -> None:
+    """Council configuration, lead and co-responsible ministries, decision procedure and
+    role of the European Parliament (``extracted.links``): each a claim with its quote, and
+    a new node, marked, for a value that matches no curated one."""
+    g = draft.files["entities"]
+    for link in links(fiche, resolver):
+        after = _heading(fiche, link.key)
+        if link.new is not None and (link.target, RDF.type, None) not in g:
+            describe_new(g, link)
+            draft.mark(link.target)
+            draft.evidence(link.target, link.value, "entities", after)
+        nl, en = LINK_NAMES[link.prop]
+        what = str(link.target).removeprefix(str(ID)).rsplit("/", 1)[-1]
         draft.claim(
-            f"fiche-{kind}-{_tail(actor).removeprefix('actor-')}",
-            (draft.doc, prop, actor),
-            (f"{nl} volgens het fiche: {name}", f"{en} named in the fiche: {name}"),
-            name,
-            _heading(fiche, key),
+            f"fiche-{en.lower().replace(' ', '-')}-{what}",
+            (draft.doc, link.prop, link.target),
+            (f"{nl} volgens het fiche: {link.value}", f"{en} in the fiche: {link.value}"),
+            link.value,
+            after,
         )
 
 
-def _concept(
-    draft: Draft, fiche: Fiche, key: str, prop: URIRef, scheme: URIRef, curated: Graph
-) -> None:
-    value = fiche.get(key)
-    if not value:
-        return
-    concept = concepts(curated, scheme).get(_folded(value))
-    if concept is None:
-        concept = ID[f"extracted/{str(scheme).rsplit('/', 1)[-1]}/{slug(value)}"]
-        g = draft.files["entities"]
-        g.add((concept, RDF.type, SKOS.Concept))
-        g.add((concept, SKOS.inScheme, scheme))
-        g.add((concept, SKOS.prefLabel, Literal(value, lang="nl")))
-        g.add((concept, RDFS.label, Literal(value, lang="nl")))
-        draft.mark(concept)
-        draft.evidence(concept, value, "entities", _heading(fiche, key))
-    what = str(scheme).rsplit("/", 1)[-1]
-    draft.claim(
-        f"fiche-{what}",
-        (draft.doc, prop, concept),
-        (f"{_heading(fiche, key)} volgens het fiche: {value}", f"{what} in the fiche: {value}"),
-        value,
-        _heading(fiche, key),
-    )
+LINK_NAMES = {
+    MIG.hasCouncilConfiguration: ("Behandelingstraject Raad", "Council configuration"),
+    MIG.hasLeadMinistry: ("Eerstverantwoordelijk ministerie", "Lead ministry"),
+    MIG.hasCoResponsibleMinistry: ("Medeverantwoordelijk ministerie", "Co-responsible ministry"),
+    MIG.hasDecisionProcedure: ("Besluitvormingsprocedure Raad", "Decision procedure"),
+    MIG.hasParliamentRole: ("Rol Europees Parlement", "Parliament role"),
+}
 
 
 def _positions(draft: Draft, fiche: Fiche, about: list[URIRef]) -> None:
@@ -497,7 +446,7 @@ def add(project: Project, file: Path, kind: str, curated: Graph) -> Added:
     draft = Draft(doc, number, normalise(raw), run)
     resolver = Resolver(curated)
     if fiche is not None:
-        fiche_draft(draft, fiche, resolver, curated)
+        fiche_draft(draft, fiche, resolver)
     citations(draft, raw, resolver)
     activity = draft.files["entities"]
     activity.add((run, RDF.type, PROV.Activity))

@@ -12,10 +12,17 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
-from loaders.add import Draft, fiche_draft, ministries, slug
+from loaders.add import Draft, fiche_draft
 from loaders.cli import main
 from loaders.extract.evidence import problems
-from loaders.extract.extracted import IDENTIFIERS, Resolver
+from loaders.extract.extracted import (
+    EXTRACTOR,
+    IDENTIFIERS,
+    Resolver,
+    fiche_graph,
+    ministries,
+    slug,
+)
 from loaders.extract.fiche import parse
 from loaders.extract.refs import extract as extract_text
 from loaders.extract.text import normalise
@@ -101,8 +108,8 @@ def test_the_unreviewed_facts_are_listed_by_the_stored_query(
     assert {"position/005/competence", "position/005/proportionality"} <= facts
     assert {
         "claim/005/fiche-assesses-com-2023-127",
-        "claim/005/fiche-decision-procedure",
-        "claim/005/fiche-parliament-role",
+        "claim/005/fiche-decision-procedure-qualified-majority",
+        "claim/005/fiche-parliament-role-co-decision",
         "claim/005/com-2023-128-legal-basis-tfeu-art-91-par-1",
     } <= facts
     quotes = {r["fact"].removeprefix(str(ID)): r["quote"] for r in rows}
@@ -173,7 +180,7 @@ def draft_of(path: Path, curated: Graph) -> Graph:
     fiche = parse(path)
     raw = path.read_text(encoding="utf-8")
     draft = Draft(ID["source/999"], "999", normalise(raw), ID["activity/test"])
-    fiche_draft(draft, fiche, Resolver(curated), curated)
+    fiche_draft(draft, fiche, Resolver(curated))
     graph = Graph()
     for g in draft.files.values():
         graph += g
@@ -284,3 +291,22 @@ def test_a_node_a_draft_made_is_found_by_its_other_identifiers() -> None:
 def test_slugs() -> None:
     assert slug("003 Fiche: Digitaal rijbewijs!") == "fiche-digitaal-rijbewijs"
     assert slug("") == "document"
+
+
+def test_extract_fiche_keeps_values_no_curated_node_has() -> None:
+    """`migkg extract fiche` and the build's extracted graph: a Council configuration and a
+    ministry the curated data lacks are new nodes marked as extracted, not dropped."""
+    fiche = parse(FICHES / "two-documents.txt")
+    graph = fiche_graph(fiche)  # no curated data: nothing matches
+    doc = next(iter(graph.subjects(RDF.type, MIG.BncFiche)))
+    for prop, cls, words in (
+        (MIG.hasCouncilConfiguration, MIG.CouncilConfiguration, fiche.get("1f")),
+        (MIG.hasLeadMinistry, MIG.Ministry, fiche.get("1g")),
+    ):
+        node = graph.value(doc, prop)
+        assert node is not None and (node, RDF.type, cls) in graph
+        assert graph.value(node, RDFS.label) == Literal(words, lang="nl")
+        assert (node, PROV.wasGeneratedBy, EXTRACTOR) in graph
+    for prop in (MIG.hasDecisionProcedure, MIG.hasParliamentRole):
+        node = graph.value(doc, prop)
+        assert node is not None and (node, SKOS.inScheme, None) in graph
