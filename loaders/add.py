@@ -15,7 +15,8 @@ One command takes a text to a queryable draft:
    (``migkg query cq-unreviewed`` lists what is left).
 
 Nothing is half-written: every file is staged beside its target and all are renamed
-into place together (``loaders.files.write_atomically``), after every quote was found.
+into place together (``loaders.files.write_atomically``), after every quote was found;
+a rename that fails undoes the others (``commit``).
 A document already in the project (the same bytes, or the same file name under
 ``sources/``) is refused before anything is written.
 """
@@ -426,14 +427,14 @@ def _describe_cited(draft: Draft, ref: Reference, target: URIRef, resolver: Reso
 
 def add(project: Project, file: Path, kind: str, curated: Graph) -> Added:
     """Add ``file`` as a new source document of ``kind`` with its draft; see the module."""
-    data = read_text(file).encode("utf-8")
-    raw = data.decode("utf-8")
+    raw = read_text(file)  # UTF-8 text, or one line saying why not
+    data = raw.encode("utf-8")  # the file's bytes: UTF-8 decodes and encodes back the same
     sources_ttl = project.root / "instances" / "sources.ttl"
     manifest = parse_turtle(sources_ttl, project.relative(sources_ttl))
     stem = slug(file.stem)
     number = next_number(project)
     name = f"{number}-{stem}.txt"
-    if why := already_present(project, manifest, file.read_bytes(), name):
+    if why := already_present(project, manifest, data, name):
         raise InputError(file, f"{why}: nothing was changed")
     fiche: Fiche | None = None
     if kind == "fiche":
@@ -464,12 +465,32 @@ def add(project: Project, file: Path, kind: str, curated: Graph) -> Added:
     manifest.add((doc, MIG.hasSourceFile, Literal(f"sources/{name}")))
     folder = project.root / "instances" / f"{number}-{stem}"
     texts = {doc: draft.text}
-    outputs: dict[Path, str | bytes] = {project.root / "sources" / name: file.read_bytes()}
+    outputs: dict[Path, str | bytes] = {}
     for base, graph in draft.files.items():
         if len(graph):
             record(graph, texts, f"{project.relative(folder)}/{base}.ttl")
             outputs[folder / f"{base}.ttl"] = canonical_turtle(graph)
+    outputs[project.root / "sources" / name] = data
     outputs[sources_ttl] = canonical_turtle(manifest)
-    write_atomically(outputs)
+    commit(outputs, folder)
     warnings = tuple(fiche.warnings) if fiche else ()
     return Added(doc, project.root / "sources" / name, folder, draft.facts, warnings)
+
+
+def commit(outputs: dict[Path, str | bytes], folder: Path) -> None:
+    """Write every file, the manifest last; if any write fails, undo those that were
+    done (remove the new files and the draft folder, put the old manifest back), so that
+    a failure leaves the project as it was. Each file is itself written whole or not at
+    all (``write_atomically``: staged beside its target, then renamed)."""
+    before = {path: path.read_bytes() if path.is_file() else None for path in outputs}
+    try:
+        write_atomically(outputs)
+    except BaseException:
+        for path, old in before.items():
+            if old is None:
+                path.unlink(missing_ok=True)
+            elif path.read_bytes() != old:
+                write_atomically({path: old})
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise

@@ -310,3 +310,49 @@ def test_extract_fiche_keeps_values_no_curated_node_has() -> None:
     for prop in (MIG.hasDecisionProcedure, MIG.hasParliamentRole):
         node = graph.value(doc, prop)
         assert node is not None and (node, SKOS.inScheme, None) in graph
+
+
+def test_a_failed_write_leaves_the_project_as_it_was(
+    project_copy: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up as the manifest, the last file, is renamed into place: the text
+    and the draft written before it are taken back."""
+    import os
+
+    from loaders import files
+
+    real_replace = os.replace
+
+    def full_disk(src: str | Path, dst: str | Path) -> None:
+        if Path(dst).name == "sources.ttl":
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", full_disk)
+    before = tree(project_copy)
+    code = main(["--root", str(project_copy.root), "add", str(FICHES / "two-documents.txt")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "sources.ttl" in err and "no space left" in err and "Traceback" not in err
+    assert tree(project_copy) == before
+    assert not list((project_copy.root / "instances").glob("005-*"))
+
+
+def test_a_letter_gets_its_citations_as_a_valid_draft(
+    project_copy: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    letter = tmp_path / "brief.txt"
+    text = (ROOT / "sources" / "004-cabinet-letter-resettlement-policy.txt").read_text("utf-8")
+    letter.write_text(text[:6000], encoding="utf-8")
+    root = str(project_copy.root)
+    assert main(["--root", root, "add", str(letter), "--kind", "letter"]) == 0
+    manifest = Graph().parse(project_copy.root / "instances" / "sources.ttl")
+    assert (ID["source/005"], RDF.type, MIG.ParliamentaryLetter) in manifest
+    graph = draft_graph(project_copy)
+    cited = set(graph.objects(ID["source/005"], MIG.cites))
+    assert ID["kst/19637-2375"] in cited
+    assert all(
+        (c, MIG.awaitsReview, Literal(True)) in graph for c in graph.subjects(RDF.type, MIG.Claim)
+    )
+    capsys.readouterr()
+    assert main(["--root", root, "validate"]) == 0
