@@ -268,6 +268,22 @@ def cmd_extract_fiche(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    from loaders.add import add
+    from loaders.graph.build import build
+    from loaders.graph.dataset import load
+
+    project = _project(args)
+    added = add(project, Path(args.file), args.kind, load(project).union(["ontology", "instances"]))
+    for warning in added.warnings:
+        print(f"migkg: warning: {warning}", file=sys.stderr)
+    build(project)  # so that migkg query answers from the draft at once
+    print(f"added {project.relative(added.text)} as {added.source}")
+    print(f"wrote {project.relative(added.folder)}/: {added.facts} facts await review")
+    print("review: migkg query cq-unreviewed; delete mig:awaitsReview from each fact reviewed")
+    return EXIT_OK
+
+
 def cmd_extract_refs(args: argparse.Namespace) -> int:
     import json
 
@@ -584,6 +600,14 @@ def parser() -> argparse.ArgumentParser:
     )
     docs.add_argument(
         "--check", action="store_true", help="only check that docs/model.md is up to date"
+    )
+    new = add("add", cmd_add, "add a document to sources/ with a draft of what it states")
+    new.add_argument("file", type=Path, help="the text of the document (UTF-8)")
+    new.add_argument(
+        "--kind",
+        choices=["fiche", "letter", "communication", "act"],
+        default="fiche",
+        help="what the document is (default: fiche, a BNC fiche)",
     )
     ext = add("extract", lambda a: EXIT_ERROR, "extract data from a text: a BNC fiche, references")
     ext_sub = ext.add_subparsers(dest="what", required=True, metavar="WHAT")

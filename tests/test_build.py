@@ -52,8 +52,9 @@ def test_counts_per_class(graph: Graph, build: Dataset) -> None:
     per_class = dict(counts(build.quads)[0])
     modules = [o for o in graph.subjects(RDF.type, OWL.Ontology) if str(o).startswith(BASE + "def")]
     assert len(modules) == 12
-    # with competence kinds, discrepancy kinds and date qualifiers
-    assert per_class["skos:ConceptScheme"] == 11
+    # with competence kinds, discrepancy kinds, date qualifiers, Council decision
+    # procedures and roles of the European Parliament
+    assert per_class["skos:ConceptScheme"] == 13
     assert per_class["mig:SourceDocument"] == 5
     sources = {
         str(cls)

@@ -36,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = Path(__file__).resolve().parent / "queries"
 QUERIES = stored(Project.locate(ROOT))
 CQ = [q for q in QUERIES if q.name.startswith("cq-")]
+DRAFTS_ONLY = {"cq-unreviewed"}
+"""Questions about drafts of `migkg add`, which the curated graph has none of: their
+expected rows may be none (tests/test_add.py checks their rows on a draft)."""
 CHECKS = [q for q in QUERIES if q.is_check]
 
 
@@ -79,7 +82,8 @@ def test_competency_question_gives_the_expected_rows(
     expected = EXPECTED / f"{query.name}.csv"
     assert expected.is_file(), f"no expected rows: write {expected.relative_to(ROOT)}"
     table = answer(store, query)
-    assert table.rows, "a stored question should have an answer on the graph with its defaults"
+    if query.name not in DRAFTS_ONLY:
+        assert table.rows, "a stored question should have an answer on the graph with its defaults"
     assert render(table, "csv", {}) == expected.read_text(encoding="utf-8")
 
 

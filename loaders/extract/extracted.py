@@ -13,6 +13,8 @@ with its type, label and identifier.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -32,6 +34,30 @@ TREATY_NAMES = {
     "echr": ("EVRM", "ECHR"),
     "refugee-convention-1951": ("Vluchtelingenverdrag", "Refugee Convention"),
 }
+
+
+def provision_levels(path: str) -> list[tuple[URIRef, URIRef, str, str, str]]:
+    """The article, paragraph and point a provision path names, outermost first, each as
+    (IRI, class, number, Dutch label, English label): ``tfeu/art-91/par-1`` is
+    article 91 TFEU and its paragraph 1, as the curated provisions are written."""
+    treaty, *parts = path.split("/")
+    nl_name, en_name = TREATY_NAMES.get(treaty, (treaty, treaty))
+    out = []
+    nl, en = "", ""
+    for i, part in enumerate(parts):
+        kind, _, number = part.partition("-")
+        if kind == "art":
+            cls, nl, en = MIG.Article, f"artikel {number}", f"Article {number}"
+        elif kind == "par":
+            cls, nl, en = MIG.Paragraph, f"{nl}, lid {number}", f"{en}({number})"
+        else:  # a point; one right under an article (Article 6(e) TFEU) is no mig:Point,
+            # which the model puts under a paragraph, but a provision of the treaty
+            cls = MIG.Point if parts[i - 1].startswith("par-") else MIG.TreatyProvision
+            nl, en = f"{nl}, sub {number}", f"{en}({number})"
+        iri = ID["/".join([treaty, *parts[: i + 1]])]
+        sep = ", " if kind != "art" else " "
+        out.append((iri, cls, number, f"{nl}{sep}{nl_name}", f"{en} {en_name}"))
+    return out
 
 
 def sources(curated: Graph, project: Project) -> list[tuple[URIRef, Path]]:
@@ -56,7 +82,17 @@ IDENTIFIERS = (
 LINKS = (MIG.hasEurLexResource, MIG.hasEli)
 """Links to a document's EUR-Lex resource (named by its CELEX) and ELI: the Resolver
 maps the CELEX and the ELI to the curated node too."""
-READS = (*IDENTIFIERS, *LINKS, SKOS.hiddenLabel, RDFS.label, RDF.type, MIG.hasSourceFile)
+READS = (
+    *IDENTIFIERS,
+    *LINKS,
+    SKOS.hiddenLabel,
+    RDFS.label,
+    RDF.type,
+    MIG.hasSourceFile,
+    SKOS.prefLabel,
+    SKOS.altLabel,
+    SKOS.inScheme,
+)
 """The predicates of the curated data the extractors read: a build gives them only
 these triples (an rdflib graph of all the curated data costs a second to make)."""
 
@@ -87,6 +123,12 @@ class Resolver:
         for node, label in curated.subject_objects(RDFS.label):
             if isinstance(node, URIRef) and node.startswith(str(ID) + "actor/"):
                 self.by_label.setdefault(_folded(str(label)), node)
+        self.by_concept: dict[tuple[URIRef, str], URIRef] = {}
+        for concept, scheme in curated.subject_objects(SKOS.inScheme):
+            if isinstance(concept, URIRef) and isinstance(scheme, URIRef):
+                for prop in (SKOS.prefLabel, SKOS.altLabel):
+                    for label in curated.objects(concept, prop):
+                        self.by_concept.setdefault((scheme, _folded(str(label))), concept)
 
     def document(
         self, numbers: tuple[str, ...] | list[str] = (), celex: tuple[str, ...] | list[str] = ()
@@ -97,6 +139,32 @@ class Resolver:
             if value in self.by_literal:
                 return self.by_literal[value]
         return document_iri(numbers=numbers, celex=celex)
+
+    def learn(self, iri: URIRef, identifiers: tuple[str, ...] | list[str]) -> None:
+        """Let ``identifiers`` name ``iri`` from now on: a node a draft has just made is
+        found by every identifier the draft gave it, as a curated one is."""
+        for value in identifiers:
+            self.by_literal.setdefault(value, iri)
+
+    def identity(self, ref: Reference) -> URIRef | None:
+        """The one IRI of the document, provision or paper a reference names: the curated
+        node, else the node a draft already made for it (``learn``), else the IRI the rule
+        of ``identifiers.document_iri`` mints: an adopted act's CELEX (an act number, a
+        CELEX number and an EUR-Lex link all give ``id/celex/…``), a Commission number or
+        the Commission number a preparatory CELEX encodes (``id/com/…``). OJ and Ares
+        references name no node (None)."""
+        if ref.kind in ("oj", "ares"):
+            return None
+        if ref.id in self.by_literal:
+            return self.by_literal[ref.id]
+        if ref.kind in ("act", "celex", "eurlex"):
+            try:
+                return document_iri(celex=[ref.id])
+            except ValueError:
+                return None
+        if ref.kind == "commission":
+            return document_iri(numbers=[ref.id])
+        return ref.iri
 
     def known(self, iri: URIRef) -> bool:
         return (iri, RDF.type, None) in self.curated or (iri, RDFS.label, None) in self.curated
@@ -219,14 +287,90 @@ def add_general_data(graph: Graph, doc: URIRef, fiche: Fiche, resolver: Resolver
     for celex in sorted(set(fiche.celex) - {c for _, own in paired for c in own}):
         if celex in resolver.by_literal:
             graph.add((doc, MIG.assesses, resolver.by_literal[celex]))
-    for key, prop in (("1f", MIG.hasCouncilConfiguration), ("1g", MIG.hasLeadMinistry)):
-        actor = resolver.by_label.get(_folded(fiche.get(key) or ""))
-        if actor is not None:
-            graph.add((doc, prop, actor))
+    for link in links(fiche, resolver):
+        graph.add((doc, link.prop, link.target))
+        if link.new is not None:  # a value no curated node has: never dropped
+            describe_new(graph, link)
+            graph.add((link.target, PROV.wasGeneratedBy, EXTRACTOR))
     for path in fiche.legal_basis:
         for number, own in paired:
             if any(n in resolver.by_literal for n in (number, *own)):
                 graph.add((resolver.document([number], own), MIG.hasLegalBasis, ID[path]))
+
+
+DECISION_PROCEDURE = URIRef("https://w3id.org/migkg/concept/decision-procedure")
+PARLIAMENT_ROLE = URIRef("https://w3id.org/migkg/concept/parliament-role")
+_CO = re.compile(r",?\s*(?:in (?:nauwe )?samenwerking|samen) met\s+(?:het\s+)?", re.I)
+_AND = re.compile(r",\s*(?:en\s+)?(?:het\s+)?(?=Ministerie)|\s+en\s+(?:het\s+)?(?=Ministerie)")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A general-data field whose value names a node: the fiche ``prop`` the ``target``.
+    ``new`` is the class (or concept scheme) of a node to make for a value that matches
+    no curated node by its label, None when the target is curated."""
+
+    key: str  # the subsection (1f, 1g, 1i, 1j)
+    prop: URIRef
+    value: str  # the fiche's words
+    target: URIRef
+    new: URIRef | None
+
+
+def ministries(value: str) -> list[str]:
+    """The ministries of field 1g: the lead one first, then those it works with
+    ("Ministerie van X, in nauwe samenwerking met het Ministerie van Y en het …")."""
+    parts = _CO.split(value, maxsplit=1)
+    names = [parts[0]]
+    if len(parts) > 1:
+        names += _AND.split(parts[1])
+    return [n.strip(" .,;") for n in names if n.strip(" .,;")]
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """Lower case, hyphens, no leading document number: ``'003 Fiche: X'`` → ``fiche-x``."""
+    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    words = re.sub(r"^\d{3}-", "", words)
+    return words[:limit].strip("-") or "document"
+
+
+def links(fiche: Fiche, resolver: Resolver) -> list[Link]:
+    """The Council configuration (1f), the lead and co-responsible ministries (1g), the
+    Council's decision procedure (1i) and the European Parliament's role (1j): each the
+    curated actor or concept with that label, else a node minted from the value
+    (``id/actor/<slug>``, ``id/extracted/<scheme>/<slug>``) that the caller describes."""
+    wanted: list[tuple[str, URIRef, str, URIRef]] = []
+    if value := fiche.get("1f"):
+        wanted.append(("1f", MIG.hasCouncilConfiguration, value, MIG.CouncilConfiguration))
+    for i, name in enumerate(ministries(fiche.get("1g") or "")):
+        prop = MIG.hasLeadMinistry if i == 0 else MIG.hasCoResponsibleMinistry
+        wanted.append(("1g", prop, name, MIG.Ministry))
+    if value := fiche.get("1i"):
+        wanted.append(("1i", MIG.hasDecisionProcedure, value, DECISION_PROCEDURE))
+    if value := fiche.get("1j"):
+        wanted.append(("1j", MIG.hasParliamentRole, value, PARLIAMENT_ROLE))
+    out = []
+    for key, prop, value, kind in wanted:
+        if kind in (DECISION_PROCEDURE, PARLIAMENT_ROLE):
+            found = resolver.by_concept.get((kind, _folded(value)))
+            minted = ID[f"extracted/{str(kind).rsplit('/', 1)[-1]}/{slug(value)}"]
+        else:
+            found = resolver.by_label.get(_folded(value))
+            minted = ID[f"actor/{slug(value)}"]
+        out.append(Link(key, prop, value, found or minted, None if found else kind))
+    return out
+
+
+def describe_new(graph: Graph, link: Link) -> None:
+    """The node for a value no curated node has: its class (or scheme) and the fiche's
+    words as its Dutch label."""
+    graph.add((link.target, RDFS.label, Literal(link.value, lang="nl")))
+    if link.new in (DECISION_PROCEDURE, PARLIAMENT_ROLE):
+        graph.add((link.target, RDF.type, SKOS.Concept))
+        graph.add((link.target, SKOS.inScheme, link.new))
+        graph.add((link.target, SKOS.prefLabel, Literal(link.value, lang="nl")))
+    elif link.new is not None:
+        graph.add((link.target, RDF.type, link.new))
 
 
 def documents(fiche: Fiche) -> list[tuple[str, list[str]]]:
