@@ -29,6 +29,7 @@ from loaders.publish.textonly import (
         ("Aanbeveling (EU) 2020/1364 en COM(2016) 468", []),
         ("het Vluchtelingenverdrag van 1951", []),
         ("Richtlijn 2013/32/EU", []),
+        ("Kamerstukken II, 2019\u20132020, 19 637, nr. 2563", []),
         # "voor" is "for" as often as "before"
         ("toezeggingen voor 2020", []),
     ],
@@ -57,6 +58,17 @@ def test_a_date_is_held_by_a_node_that_quotes_the_same_text() -> None:
     g.add((event, MIG.occurredInMonth, Literal("2021-07", datatype=XSD.gYearMonth)))
     assert [i.words for i in dates_only_in_text(g)] == ["juni 2021"], "another month"
     g.add((event, MIG.occurredInMonth, Literal("2021-06", datatype=XSD.gYearMonth)))
+    assert dates_only_in_text(g) == []
+
+
+def test_a_date_is_held_by_the_node_a_fact_refers_to() -> None:
+    g = Graph()
+    position = URIRef("https://w3id.org/migkg/id/position/009/x")
+    forum = URIRef("https://w3id.org/migkg/id/event/2019-12-forum")
+    quoted(g, position, "Zoals in december 2019 tijdens het forum is herhaald, steunt de EU ...")
+    g.add((position, MIG.isAbout, forum))
+    assert len(dates_only_in_text(g)) == 1
+    g.add((forum, MIG.occurredInMonth, Literal("2019-12", datatype=XSD.gYearMonth)))
     assert dates_only_in_text(g) == []
 
 

@@ -7,9 +7,11 @@ Both are measured on the built graph alone (its quotes), never on the source fil
   a year after a temporal word "eind 2020", "uiterlijk 2021", "in 2016", or a range
   "2016-2019") is *data* when a node quoting that same text carries it: a date literal
   of that day, month or year on the node (any property: ``mig:occurredOn``,
-  ``mig:wasProposedOn``, ``mig:hasStartDate`` ...) or on the period it refers to
-  (``mig:refPeriod``, ``mig:runsDuring``). A year inside an identifier ("(EU) 2020/1364",
-  "COM(2016) 468", "van 1951") is not a date statement and is not counted.
+  ``mig:wasProposedOn``, ``mig:hasStartDate`` ...), on a node it refers to (the
+  instrument a position is about, a claim's subject or object, the instrument of a
+  role) or on a period (``mig:refPeriod``, ``mig:runsDuring``). A year inside an
+  identifier ("(EU) 2020/1364", "COM(2016) 468", "van 1951") or a parliamentary year
+  ("Kamerstukken II, 2019-2020") is not a date statement and is not counted.
 - **Evaluative wording** (the cue words of the data guide's grading rules: "steunt",
   "verwelkomt", "kritisch", "essentieel" ...) in a quote is *data* when a position or an
   assessment quotes the same text. Sentences no node quotes at all are not seen here.
@@ -56,6 +58,11 @@ NUMERIC = re.compile(r"(?<![\d/.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)\b")
 MONTH = re.compile(rf"\b({_MONTH})\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 RANGE = re.compile(
     r"(?<![\d/(])((?:19|20)\d\d)\s*[-\u2010\u2011\u2013]\s*((?:19|20)\d\d)\b(?![/)])"
+)
+SESSION = re.compile(
+    r"(?:Kamerstuk(?:ken)?(?: II| I)?,?|vergaderjaar|Handelingen(?: II| I)?,?)\s+"
+    r"(?:19|20)\d\d\s*[-/\u2010\u2011\u2013]\s*(?:19|20)\d\d",
+    re.IGNORECASE,
 )
 YEAR_CUES = (
     "in|eind|einde|begin|medio|uiterlijk|vóór|sinds|vanaf|tot|tussen|na|"
@@ -107,6 +114,8 @@ def date_mentions(text: str) -> Iterator[Mention]:
         if free(m):
             take(m)
             yield Mention(m[0], (f"{m[2]}-{MONTHS[m[1].lower()]:02d}",))
+    for m in SESSION.finditer(text):  # a parliamentary year names a paper, not a date
+        take(m)
     for m in RANGE.finditer(text):
         if free(m):
             take(m)
@@ -118,9 +127,12 @@ def date_mentions(text: str) -> Iterator[Mention]:
 
 
 def _dates(graph: Graph, node: URIRef) -> set[str]:
-    """The ISO forms of every date the node carries, or its period does."""
+    """The ISO forms of every date the node carries, or a node it refers to does (its
+    period, the instrument a position is about, the two ends of a claim)."""
     out: set[str] = set()
-    nodes = [node, *(p for link in PERIOD_LINKS for p in graph.objects(node, link))]
+    nodes = [node, *(o for o in graph.objects(node, None) if isinstance(o, URIRef))]
+    nodes += [s for s in graph.subjects(MIG.hasInvolvement, node) if isinstance(s, URIRef)]
+    nodes += [p for n in list(nodes) for link in PERIOD_LINKS for p in graph.objects(n, link)]
     for n in nodes:
         for value in graph.objects(n, None):
             if isinstance(value, Literal) and value.datatype in DATE_TYPES:
