@@ -9,9 +9,12 @@ Both are measured on the built graph alone (its quotes), never on the source fil
   of that day, month or year on the node (any property: ``mig:occurredOn``,
   ``mig:wasProposedOn``, ``mig:hasStartDate`` ...), on a node it refers to (the
   instrument a position is about, a claim's subject or object, the instrument of a
-  role) or on a period (``mig:refPeriod``, ``mig:runsDuring``). A year inside an
-  identifier ("(EU) 2020/1364", "COM(2016) 468", "van 1951") or a parliamentary year
-  ("Kamerstukken II, 2019-2020") is not a date statement and is not counted.
+  role, the observations of a data set) or on a period (``mig:refPeriod``,
+  ``mig:runsDuring``). A year inside an identifier ("(EU) 2020/1364", "COM(2016) 468",
+  "van 1951"), a parliamentary year ("Kamerstukken II, 2019-2020"), a year inside a
+  cited title between quotation marks and a comparison ("dan in 2015") are not date
+  statements and are not counted; "vóór 2016" is held by 2015 or 2016, "na 2021" by
+  2021 or 2022.
 - **Evaluative wording** (the cue words of the data guide's grading rules: "steunt",
   "verwelkomt", "kritisch", "essentieel" ...) in a quote is *data* when a position or an
   assessment quotes the same text. Sentences no node quotes at all are not seen here.
@@ -28,8 +31,9 @@ from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
-from loaders.namespaces import MIG, OA
+from loaders.namespaces import MIG, OA, QB
 
 MONTHS = {
     name: number
@@ -64,6 +68,8 @@ SESSION = re.compile(
     r"(?:19|20)\d\d\s*[-/\u2010\u2011\u2013]\s*(?:19|20)\d\d",
     re.IGNORECASE,
 )
+TITLE = re.compile(r"\u201c[^\u201d]{0,300}\u201d")
+COMPARED = re.compile(r"\b(?:dan|than) in (?:19|20)\d\d\b", re.IGNORECASE)
 YEAR_CUES = (
     "in|eind|einde|begin|medio|uiterlijk|vóór|sinds|vanaf|tot|tussen|na|"
     "by|end|early|mid|since|until|from|before|after|helft|half|jaar|year"
@@ -73,9 +79,9 @@ YEAR_CUES = (
 YEAR = re.compile(rf"\b(?:{YEAR_CUES})\s+((?:19|20)\d\d)\b(?![/)])", re.IGNORECASE)
 
 CUES = re.compile(
-    r"\b(steun(?:t|en)|verwelkom\w*|is (?:positief|negatief|kritisch)|kritisch\w*|"
+    r"\b(steun(?:t|en)|verwelkomt|verwelkomd\w*|is (?:positief|negatief|kritisch)|kritisch\w*|"
     r"onderschrijf\w*|onderschrijv\w*|zorgen over|vraagtekens|betreur\w*|"
-    r"essentieel|cruciaal|succes\w*|inefficiënt\w*|ontoereikend\w*|gefaald|"
+    r"essentieel|cruciaal|(?<!met )succes\w*|inefficiënt\w*|ontoereikend\w*|gefaald|"
     r"welcomes?|supports?|regrets?|essential|crucial|success\w*|inefficient)\b",
     re.IGNORECASE,
 )
@@ -102,7 +108,15 @@ def date_mentions(text: str) -> Iterator[Mention]:
     def take(m: re.Match[str]) -> None:
         taken.append((m.start(), m.end()))
 
+    for m in SESSION.finditer(text):  # a parliamentary year names a paper, not a date
+        take(m)
+    for m in TITLE.finditer(text):  # years inside a cited title name the work
+        take(m)
+    for m in COMPARED.finditer(text):  # "better prepared than in 2015" dates no event
+        take(m)
     for m in DAY.finditer(text):
+        if not free(m):
+            continue
         take(m)
         day, month, year = int(m[1]), MONTHS[m[2].lower()], m[3]
         yield Mention(m[0], (f"{year}-{month:02d}-{day:02d}",))
@@ -114,8 +128,6 @@ def date_mentions(text: str) -> Iterator[Mention]:
         if free(m):
             take(m)
             yield Mention(m[0], (f"{m[2]}-{MONTHS[m[1].lower()]:02d}",))
-    for m in SESSION.finditer(text):  # a parliamentary year names a paper, not a date
-        take(m)
     for m in RANGE.finditer(text):
         if free(m):
             take(m)
@@ -123,15 +135,24 @@ def date_mentions(text: str) -> Iterator[Mention]:
     for m in YEAR.finditer(text):
         if free(m):
             take(m)
+            cue, year = m[0].split()[0].lower(), int(m[1])
+            if cue in ("vóór", "before"):  # "vóór 2016": 2015 or earlier, or a deadline
+                yield Mention(m[0], (str(year - 1), m[1]))
+                continue
+            if cue in ("na", "after"):  # "na 2021": from 2022 on
+                yield Mention(m[0], (m[1], str(year + 1)))
+                continue
             yield Mention(m[0], (m[1],))
 
 
 def _dates(graph: Graph, node: URIRef) -> set[str]:
     """The ISO forms of every date the node carries, or a node it refers to does (its
-    period, the instrument a position is about, the two ends of a claim)."""
+    period, the instrument a position is about, the two ends of a claim, the instrument
+    of a role, the observations of a data set)."""
     out: set[str] = set()
-    nodes = [node, *(o for o in graph.objects(node, None) if isinstance(o, URIRef))]
+    nodes: list[Node] = [node, *(o for o in graph.objects(node, None) if isinstance(o, URIRef))]
     nodes += [s for s in graph.subjects(MIG.hasInvolvement, node) if isinstance(s, URIRef)]
+    nodes += [s for s in graph.subjects(QB.dataSet, node) if isinstance(s, URIRef)]
     nodes += [p for n in list(nodes) for link in PERIOD_LINKS for p in graph.objects(n, link)]
     for n in nodes:
         for value in graph.objects(n, None):
