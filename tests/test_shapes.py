@@ -91,12 +91,22 @@ def case_data(ontology: Graph, case: Path) -> Graph:
 
 
 Full = tuple[str, str, str, str, str | None, str | None, str]
+_plans: dict[int, list[shacl_sparql.Query]] = {}
+
+
+def plan(shapes: Graph) -> list[shacl_sparql.Query]:
+    """The shapes compiled to SPARQL once per shapes graph, not once per case."""
+    if id(shapes) not in _plans:
+        _plans[id(shapes)] = list(shacl_sparql.queries(shapes))
+    return _plans[id(shapes)]
 
 
 def full_results(data: Graph, shapes: Graph, engine: str) -> Counter[Full]:
     """Top-level results (nested sh:detail results explain them, they are not more)."""
     raw = (
-        shacl_sparql.validate(data, shapes) if engine == "sparql" else pyshacl_results(data, shapes)
+        shacl_sparql.validate_store(shacl_sparql.store_of(data), shapes, plan(shapes))
+        if engine == "sparql"
+        else pyshacl_results(data, shapes)
     )
     return Counter(
         (
