@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, XSD
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from loaders.errors import InputError, MigkgError
 from loaders.extract.evidence import record
@@ -329,6 +329,12 @@ LINK_NAMES = {
 }
 
 
+UNKNOWN_TARGET = (
+    "The fiche names no Commission document (its section 1 is missing), so this position "
+    "is about the fiche itself until the curator sets the document it assesses."
+)
+
+
 def _positions(draft: Draft, fiche: Fiche, about: list[URIRef]) -> None:
     g = draft.files["positions"]
 
@@ -343,6 +349,9 @@ def _positions(draft: Draft, fiche: Fiche, about: list[URIRef]) -> None:
         g.add((node, MIG.isStatedIn, draft.doc))
         for target in about:
             g.add((node, MIG.isAbout, target))
+        if not about:  # no document numbers (section 1 missing): about the fiche, to review
+            g.add((node, MIG.isAbout, draft.doc))
+            g.add((node, SKOS.note, Literal(UNKNOWN_TARGET, lang="en")))
         draft.evidence(node, text, "positions")
         draft.mark(node, "positions")
 

@@ -338,9 +338,11 @@ def test_a_failed_write_leaves_the_project_as_it_was(
     assert not list((project_copy.root / "instances").glob("005-*"))
 
 
-def test_a_letter_gets_its_citations_as_a_valid_draft(
+def test_a_letter_and_a_fiche_without_section_1_give_valid_drafts(
     project_copy: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A letter gets its citations. A fiche without section 1 names no document, so its
+    positions are about the fiche until reviewed (they had no target: 7 violations)."""
     letter = tmp_path / "brief.txt"
     text = (ROOT / "sources" / "004-cabinet-letter-resettlement-policy.txt").read_text("utf-8")
     letter.write_text(text[:6000], encoding="utf-8")
@@ -354,5 +356,10 @@ def test_a_letter_gets_its_citations_as_a_valid_draft(
     assert all(
         (c, MIG.awaitsReview, Literal(True)) in graph for c in graph.subjects(RDF.type, MIG.Claim)
     )
+    assert main(["--root", root, "add", str(FICHES / "no-section-1.txt")]) == 0
+    draft = project_copy.root / "instances" / "006-no-section-1"
+    positions = Graph().parse(draft / "positions.ttl")
+    targets = set(positions.subject_objects(MIG.isAbout))
+    assert targets and all(o == ID["source/006"] for _, o in targets)
     capsys.readouterr()
     assert main(["--root", root, "validate"]) == 0
