@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from loaders.extract.text import QuoteNotFound, line_of, load_source, locate, normalise
+from loaders.extract.text import (
+    QuoteNotFound,
+    line_of,
+    load_source,
+    locate,
+    normalise,
+    page_furniture,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,3 +107,10 @@ def test_footnotes_are_set_apart_from_the_body_text() -> None:
     # the sentence a page break cut in two reads whole again, without its footnotes
     assert "mensensmokkelaars. De Commissie roept het Europees Parlement" in folded
     assert "Ref. Ares(2019)3957059" not in folded
+
+
+def test_a_page_number_followed_by_many_blank_lines_is_page_furniture_not_a_crash() -> None:
+    """Found by the mutation test of the variant fiches: the blank line four lines after
+    a page number was taken for the line beside it, and its last character read."""
+    text = "Titel voorstel\n3\n\n\n\n\nDe Commissie stelt voor.\n"
+    assert page_furniture(text) == [(15, 16)]

@@ -362,7 +362,8 @@ def page_furniture(text: str) -> list[tuple[int, int]]:
     for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
         if beside[i]:
             line = text[a:b].strip()
-            if len(line) <= 120 and line[-1] not in ".!?;,":
+            # a blank line is beside a number when more than three blank lines follow it
+            if line and len(line) <= 120 and line[-1] not in ".!?;,":
                 seen.setdefault(line, []).append(i)
     total = dict.fromkeys(seen, 0)  # every occurrence, beside a page number or not
     for a, b in zip(starts, ends, strict=True):
