@@ -168,14 +168,38 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prefixes(args: argparse.Namespace) -> int:
+    from loaders.iris import PREFIXES
+
+    for name, iri in sorted(PREFIXES.items()):
+        print(f"@prefix {name}: <{iri}> ." if args.turtle else f"PREFIX {name}: <{iri}>")
+    return EXIT_OK
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from loaders.files import text_output
     from loaders.graph.engines import Table
-    from loaders.graph.query import STREAMED, Capped, bindings, find, labels, render, stream
+    from loaders.graph.query import (
+        STREAMED,
+        Capped,
+        bindings,
+        find,
+        labels,
+        parse_text,
+        render,
+        stream,
+    )
     from loaders.limits import Deadline, call
 
     project = _project(args)
-    query = find(project, args.name)
+    if (args.name is None) == (args.expression is None):
+        raise MigkgError("give a query: NAME, FILE, - (standard input) or -e SPARQL, one of them")
+    if args.expression is not None:
+        if not args.expression.strip():
+            raise MigkgError("-e: the query is empty")
+        query = parse_text(args.expression, "expression", Path("-e"))
+    else:
+        query = find(project, args.name)
     bound = bindings(query, args.param or [], args.lang)
     engine = _engine(args)
     # on an endpoint each request has the deadline too, and its message says how often it
@@ -705,8 +729,28 @@ def parser() -> argparse.ArgumentParser:
         help="give up a step after this long and report it as '> SECONDS' (default: no limit)",
     )
     add("queries", cmd_queries, "list the stored queries under queries/ with their titles")
-    qry = add("query", cmd_query, "run a stored query (or any .rq file) on the graph")
-    qry.add_argument("name", metavar="NAME|FILE", help="a stored query's name, or a .rq file")
+    pfx = add("prefixes", cmd_prefixes, "print the project's prefixes, ready to paste")
+    pfx.add_argument(
+        "--turtle", action="store_true", help="as Turtle @prefix lines (default: SPARQL PREFIX)"
+    )
+    qry = add(
+        "query",
+        cmd_query,
+        "run a stored query, a .rq file, -e TEXT or standard input (-) on the graph; the "
+        "project's prefixes are added where the query uses them undeclared",
+    )
+    qry.add_argument(
+        "name",
+        metavar="NAME|FILE|-",
+        nargs="?",
+        help="a stored query's name, a .rq file, or - to read the query from standard input",
+    )
+    qry.add_argument(
+        "-e",
+        "--expression",
+        metavar="SPARQL",
+        help="the query itself, given inline, instead of NAME|FILE",
+    )
     qry.add_argument(
         "--param",
         action="append",

@@ -94,14 +94,66 @@ def parse(path: Path) -> StoredQuery:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise MigkgError(f"{path}: cannot read the query: {exc}") from exc
-    query = StoredQuery(path.stem, path, text)
+    except UnicodeDecodeError as exc:
+        raise MigkgError(f"{path}: the query is not UTF-8 text ({exc.reason})") from exc
+    return parse_text(text, path.stem, path)
+
+
+# a token that can hold a colon without being a prefixed name (strings, IRIs, comments),
+# or a prefixed name's prefix (group 1), or a PREFIX declaration's (group 2)
+_TOKENS = re.compile(
+    "|".join(
+        (
+            r'"""(?:[^"\\]|\\.|"(?!""))*"""',  # long strings
+            r"'''(?:[^'\\]|\\.|'(?!''))*'''",
+            r'"(?:[^"\\\n]|\\.)*"',  # strings
+            r"'(?:[^'\\\n]|\\.)*'",
+            r"<[^<>\"{}|^`\s]*>",  # IRIs
+            r"\#[^\n]*",  # comments
+            r"\bPREFIX\s+([A-Za-z][\w.-]*)?:",  # a declaration: group 1
+            r"(?<![\w?$:.-])([A-Za-z][\w.-]*):",  # a prefixed name's prefix: group 2
+        )
+    ),
+    re.I,
+)
+
+
+def with_prefixes(text: str, where: str) -> str:
+    """The query with a PREFIX line for every project prefix (loaders.iris.PREFIXES) it
+    uses but does not declare; a prefix that is neither is named, with the known ones."""
+    from loaders.iris import PREFIXES
+
+    declared: set[str] = set()
+    used: list[str] = []
+    for m in _TOKENS.finditer(text):
+        if m.group(1) is not None:
+            declared.add(m.group(1))
+        elif m.group(2) is not None and m.group(2) not in used:
+            used.append(m.group(2))
+    missing = [p for p in used if p not in declared]
+    unknown = [p for p in missing if p not in PREFIXES]
+    if unknown:
+        raise MigkgError(
+            f"{where}: unknown prefix {unknown[0]}: declare it (PREFIX {unknown[0]}: <...>) or "
+            f"use one of the project's: {', '.join(sorted(PREFIXES))} (migkg prefixes)"
+        )
+    lines = [f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in sorted(missing)]
+    return "".join(lines) + text
+
+
+def parse_text(text: str, name: str, path: Path) -> StoredQuery:
+    """A query from its text (a stored file, -e TEXT or standard input); the project's
+    prefixes are added where the text uses them without declaring them."""
+    header = _header(text)  # the opening comment block, before any PREFIX added
+    text = with_prefixes(text, str(path))
+    query = StoredQuery(name, path, text)
     kind = operation(text)
     if kind in UPDATES:
         raise MigkgError(
             f"{path}: updates are not allowed ({kind}): migkg query only reads the graph; "
             "change the graph by editing instances/ and running migkg build"
         )
-    for key, value in _header(text):
+    for key, value in header:
         if key == "title":
             query.title = value
         elif key == "question":
@@ -158,7 +210,18 @@ def stored(project: Project) -> list[StoredQuery]:
 
 
 def find(project: Project, name: str) -> StoredQuery:
-    """A stored query by name (with or without .rq), or any .rq file by path."""
+    """A stored query by name (with or without .rq), any .rq file by path, or ``-``: the
+    query text on standard input."""
+    if name == "-":
+        import sys
+
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError as exc:
+            raise MigkgError(f"standard input: the query is not UTF-8 text ({exc.reason})") from exc
+        if not text.strip():
+            raise MigkgError("standard input: no query given")
+        return parse_text(text, "stdin", Path("<stdin>"))
     path = Path(name)
     if path.suffix == ".rq" and path.is_file():
         return parse(path)
