@@ -683,8 +683,8 @@ def test_serves_server_dies_when_serve_is_killed() -> None:
 # --- any argument vector -----------------------------------------------------------------------
 
 
-COMMANDS = ["build", "stats", "fmt", "locate", "coverage", "validate", "docs", "extract", "prefixes",
-            "export", "queries", "query", "help", ""]  # fmt: skip
+COMMANDS = ["build", "stats", "fmt", "locate", "coverage", "validate", "docs", "extract",
+            "prefixes", "export", "queries", "query", "help", ""]  # fmt: skip
 TOKENS = [
     "--check", "--force", "--format", "--engine", "--param", "--lang", "--limit", "--timeout",
     "--view", "-o", "--fail-on", "--match", "--endpoint", "--graph", "fiche", "refs",
