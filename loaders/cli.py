@@ -223,7 +223,7 @@ def cmd_query(args: argparse.Namespace) -> int:
                 iris = {v for row in table.rows for v in row if isinstance(v, ox.NamedNode)}
                 lang = args.lang or "en"
                 names = call(lambda: labels(engine, iris, lang), deadline)
-            out.write(render(table, args.format, names))
+            out.write(render(table, args.format, names, args.width))
     if rows.more:
         print(
             f"migkg: warning: stopped at {rows.count} rows (--limit {limit}); more rows follow: "
@@ -782,6 +782,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="ROWS",
         help="stop after this many rows, with a warning (default: 10000 for table and md, "
         "none for csv and json, which are written row by row as they come; 0: no limit)",
+    )
+    qry.add_argument(
+        "--width",
+        type=count,
+        default=60,
+        metavar="CHARS",
+        help="cut table cells longer than this with '…' (default: 60; 0: never); csv, json "
+        "and md are never cut",
     )
     engine_options(qry)
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")

@@ -89,3 +89,32 @@ def test_migkg_prefixes_prints_every_prefix_ready_to_paste(
         assert len(store) == 1
     else:
         assert not bool(ox.Store().query(block + "ASK { ?s mig:a skos:b }"))
+
+
+@pytest.mark.parametrize(
+    ("lexical", "shown"),
+    [("86.0", "86"), ("86", "86"), ("0.50", "0.5"), ("-3.250", "-3.25"), ("-0.0", "0"),
+     ("+7.", "7"), ("1E2", "100"), ("x", "x")],
+)  # fmt: skip
+def test_a_decimal_is_written_in_one_form_whichever_engine_wrote_it(
+    lexical: str, shown: str
+) -> None:
+    from loaders.graph.engines import Table
+    from loaders.graph.query import render
+
+    value = ox.Literal(lexical, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal"))
+    table = Table(["rate"], [[value]])
+    assert render(table, "csv", {}) == f"rate\n{shown}\n"
+    assert render(table, "table", {}).splitlines()[2] == shown
+    assert f"| {shown} |" in render(table, "md", {})
+    assert f'"value": "{shown}"' in render(table, "json", {})
+
+
+def test_width_cuts_table_cells_and_zero_never(capsys: pytest.CaptureFixture[str]) -> None:
+    long = "SELECT ?q WHERE { ?s oa:exact ?q FILTER (STRLEN(?q) > 300) } ORDER BY ?q LIMIT 1"
+    assert main(["query", "-e", long, "--width", "40"]) == 0
+    cut = capsys.readouterr().out.splitlines()[2]
+    assert len(cut) == 40 and cut.endswith("…")
+    assert main(["query", "-e", long, "--width", "0"]) == 0
+    whole = capsys.readouterr().out.splitlines()[2]
+    assert len(whole) > 300 and "…" not in whole

@@ -387,7 +387,7 @@ def write_stream(columns: list[str], rows: Iterable[Row], fmt: str, out: IO[str]
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if v is None else v.value for v in row])
+            writer.writerow([text_of(v) for v in row])
         return
     if fmt != "json":
         raise MigkgError(f"format {fmt!r} is not written row by row")
@@ -438,20 +438,49 @@ def labels(engine: Engine, iris: set[ox.NamedNode], lang: str) -> dict[str, str]
     return {iri: label.value for iri, label in found.items()}
 
 
+DECIMAL = XSD + "decimal"
+
+
+def text_of(value: OxTerm | None) -> str:
+    """The text of a value in every output format, the same on every engine: an
+    xsd:decimal in its XSD 1.1 canonical form ("86", "0.5", "-3.25"), as Oxigraph writes
+    it; rdflib and some servers write "86.0"."""
+    if value is None:
+        return ""
+    if isinstance(value, ox.Literal) and value.datatype.value == DECIMAL:
+        return canonical_decimal(value.value)
+    return value.value
+
+
+def canonical_decimal(lexical: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(lexical.strip())
+    except InvalidOperation:
+        return lexical  # ill-typed: shown as written
+    if not number.is_finite():
+        return lexical
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def cell(value: OxTerm | None, names: dict[str, str]) -> str:
     if value is None:
         return ""
     if isinstance(value, ox.NamedNode):
         return names.get(value.value) or curie(value.value)
-    return value.value
+    return text_of(value)
 
 
-def render(table: Table, fmt: str, names: dict[str, str]) -> str:
+def render(table: Table, fmt: str, names: dict[str, str], width: int = 60) -> str:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(table.columns)
-        writer.writerows([["" if v is None else v.value for v in row] for row in table.rows])
+        writer.writerows([[text_of(v) for v in row] for row in table.rows])
         return out.getvalue()
     if fmt == "json":
         return json.dumps(_sparql_json(table), indent=2, ensure_ascii=False) + "\n"
@@ -462,7 +491,7 @@ def render(table: Table, fmt: str, names: dict[str, str]) -> str:
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
     if fmt == "table":
-        return _text_table(table, names)
+        return _text_table(table, names, width)
     raise MigkgError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
@@ -474,9 +503,11 @@ def _md_cell(value: OxTerm | None, names: dict[str, str]) -> str:
 
 
 def _text_table(table: Table, names: dict[str, str], width: int = 60) -> str:
+    """A plain text table; cells longer than ``width`` are cut with "…" (0: never)."""
+
     def clip(text: str) -> str:
         text = " ".join(text.split())
-        return text if len(text) <= width else text[: width - 1] + "…"
+        return text if not width or len(text) <= width else text[: width - 1] + "…"
 
     body = [[clip(cell(v, names)) for v in row] for row in table.rows]
     widths = [max([len(c), *(len(r[i]) for r in body)]) for i, c in enumerate(table.columns)]
@@ -499,7 +530,7 @@ def _binding(columns: list[str], row: Row) -> dict[str, dict[str, str]]:
         if isinstance(value, ox.NamedNode):
             binding[name] = {"type": "uri", "value": value.value}
         elif isinstance(value, ox.Literal):
-            entry = {"type": "literal", "value": value.value}
+            entry = {"type": "literal", "value": text_of(value)}
             if value.language:
                 entry["xml:lang"] = value.language
             elif value.datatype.value not in PLAIN:
