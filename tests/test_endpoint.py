@@ -115,6 +115,12 @@ def test_push_to_oxigraph_then_every_query_answers_as_here(
     assert here == 0 and out.count("cabinet") > 20
     first, second = out[: len(out) // 2], out[len(out) // 2 :]
     assert first == second  # the same CSV from the server as from here
+    # a table from the server names nodes by their labels, as here (issue 18)
+    endpoint_url = server.query_url.rsplit("/", 1)[0]
+    assert main(["query", "cq-fiche-assessments", "--endpoint", endpoint_url]) == 0
+    table = capsys.readouterr().out
+    assert "BNC fiche: Recommendation on legal pathways" in table
+    assert "https://w3id.org/migkg/id/" not in table
 
 
 def test_a_literal_the_store_changes_fails_the_push_and_replaces_nothing(
