@@ -123,12 +123,19 @@ def full_results(data: Graph, shapes: Graph, engine: str) -> Counter[Full]:
 
 
 _seen: dict[tuple[Path, str], Counter[Full]] = {}
+_data: dict[Path, Graph] = {}
 
 
 def case_results(worlds: Worlds, shapes: Graph, case: Path, engine: str) -> Counter[Full]:
-    """The results of a case, computed once per engine for the tests that share them."""
+    """The results of a case, computed once per engine for the tests that share them, on
+    one data graph per case (neither engine changes it: checked at every use)."""
     if (case, engine) not in _seen:
-        _seen[case, engine] = full_results(case_data(world(worlds, case), case), shapes, engine)
+        if case not in _data:
+            _data[case] = case_data(world(worlds, case), case)
+        data = _data[case]
+        size = len(data)
+        _seen[case, engine] = full_results(data, shapes, engine)
+        assert len(data) == size, f"{engine} changed the data graph of {case.name}"
     return _seen[case, engine]
 
 
