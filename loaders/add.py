@@ -28,11 +28,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from loaders.errors import InputError, MigkgError
-from loaders.extract.evidence import record
+from loaders.extract.evidence import add_evidence, record
 from loaders.extract.extracted import (
     ASSESSMENT_STANCES,
     DIMENSION_IDS,
@@ -51,7 +51,7 @@ from loaders.extract.refs import extract as extract_text
 from loaders.extract.text import Normalised, QuoteNotFound, locate, normalise
 from loaders.files import write_atomically
 from loaders.graph.turtle import canonical_turtle, parse_turtle
-from loaders.namespaces import CELEX, DIMENSION, ID, MIG, OA, STANCE, bind_all
+from loaders.namespaces import CELEX, DIMENSION, ID, MIG, STANCE, bind_all
 from loaders.project import Project
 
 KINDS = {
@@ -147,18 +147,7 @@ class Draft:
         """``fact mig:hasEvidence`` a quote of ``value`` in the document (blank nodes:
         ``record`` names and locates them)."""
         exact, prefix = self.quote(value, after)
-        graph = self.files[file]
-        evidence, target, selector = BNode(), BNode(), BNode()
-        graph.add((fact, MIG.hasEvidence, evidence))
-        graph.add((evidence, RDF.type, MIG.Evidence))
-        graph.add((evidence, OA.hasTarget, target))
-        graph.add((target, RDF.type, OA.SpecificResource))
-        graph.add((target, OA.hasSource, self.doc))
-        graph.add((target, OA.hasSelector, selector))
-        graph.add((selector, RDF.type, OA.TextQuoteSelector))
-        graph.add((selector, OA.exact, Literal(exact)))
-        if prefix:
-            graph.add((selector, OA.prefix, Literal(prefix)))
+        add_evidence(self.files[file], fact, self.doc, exact, prefix)
 
     def claim(
         self,
@@ -199,10 +188,6 @@ HEADINGS = {
 }
 """A word of each general-data heading: a field's quote is its value's first occurrence
 after it (the value may occur before, in a covering letter)."""
-
-
-def _heading(fiche: Fiche, key: str) -> str:
-    return HEADINGS.get(key, "")
 
 
 def fiche_draft(draft: Draft, fiche: Fiche, resolver: Resolver) -> None:
@@ -304,7 +289,7 @@ def _links(draft: Draft, fiche: Fiche, resolver: Resolver) -> None:
     a new node, marked, for a value that matches no curated one."""
     g = draft.files["entities"]
     for link in links(fiche, resolver):
-        after = _heading(fiche, link.key)
+        after = HEADINGS.get(link.key, "")
         if link.new is not None and (link.target, RDF.type, None) not in g:
             describe_new(g, link)
             draft.mark(link.target)

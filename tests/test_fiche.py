@@ -98,13 +98,16 @@ def test_crlf_fiche_is_read_like_its_lf_twin(tmp_path: Path) -> None:
     assert found(parse(crlf)) == found(parse(lf))
 
 
+def extracted_with_warnings(name: str, out: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """``migkg extract fiche`` of a test fiche into ``out``: it succeeds; its warnings."""
+    assert main(["extract", "fiche", str(EXTRACT / "fiches" / name), "-o", str(out)]) == 0
+    return capsys.readouterr().err
+
+
 def test_a_missing_section_is_a_warning_that_names_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "fiche.ttl"
-    case = EXTRACT / "fiches" / "missing-section.txt"
-    assert main(["extract", "fiche", str(case), "-o", str(out)]) == 0
-    err = capsys.readouterr().err
+    err = extracted_with_warnings("missing-section.txt", tmp_path / "fiche.ttl", capsys)
     assert "section 1e (Nr. impact assessment" in err and "section 3c (Eerste inschatting" in err
 
 
@@ -119,9 +122,7 @@ def test_a_fiche_without_section_1_is_parsed_with_a_warning_not_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "fiche.ttl"
-    case = EXTRACT / "fiches" / "no-section-1.txt"
-    assert main(["extract", "fiche", str(case), "-o", str(out)]) == 0
-    err = capsys.readouterr().err
+    err = extracted_with_warnings("no-section-1.txt", out, capsys)
     assert "section 1 (Algemene gegevens) is missing: no title" in err
     graph = Graph().parse(out)
     assert len(set(graph.subjects(RDF.type, MIG.Position))) == 2

@@ -156,6 +156,30 @@ def record(graph: Graph, texts: dict[URIRef, Normalised], display: str) -> None:
         graph.add((position, OA.end, Literal(span.end, datatype=XSD.integer)))
 
 
+def add_evidence(
+    graph: Graph,
+    fact: URIRef,
+    source: URIRef,
+    exact: str,
+    prefix: str | None = None,
+    nodes: tuple[URIRef | BNode, URIRef | BNode, URIRef | BNode] | None = None,
+) -> None:
+    """``fact mig:hasEvidence`` a Web Annotation quote of ``exact`` in ``source``: the
+    evidence, its target and its quote selector (blank nodes unless ``nodes`` names them;
+    ``record`` locates them and ``name_evidence`` names them)."""
+    evidence, target, selector = nodes or (BNode(), BNode(), BNode())
+    graph.add((fact, MIG.hasEvidence, evidence))
+    graph.add((evidence, RDF.type, MIG.Evidence))
+    graph.add((evidence, OA.hasTarget, target))
+    graph.add((target, RDF.type, OA.SpecificResource))
+    graph.add((target, OA.hasSource, source))
+    graph.add((target, OA.hasSelector, selector))
+    graph.add((selector, RDF.type, OA.TextQuoteSelector))
+    graph.add((selector, OA.exact, Literal(exact)))
+    if prefix:
+        graph.add((selector, OA.prefix, Literal(prefix)))
+
+
 def evidence_iri(fact: URIRef, source: URIRef, exact: str) -> URIRef:
     """``<fact>#evidence-<document>-<digest of source and quote>``: stable across runs, and
     sorted right after the fact, so a reviewer reads the quote under what it supports."""

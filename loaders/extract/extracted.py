@@ -20,6 +20,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
+from loaders.extract.evidence import add_evidence
 from loaders.extract.fiche import Fiche, NotAFiche, parse
 from loaders.extract.identifiers import commission_number, document_iri, preparatory_number
 from loaders.extract.refs import Reference, extract_file
@@ -437,7 +438,7 @@ ASSESSMENT_STANCES = {
 def fiche_graph(fiche: Fiche, doc: URIRef | None = None, resolver: Resolver | None = None) -> Graph:
     """The fiche as a source document, what it assesses with its identifiers and general
     data, its formal assessments and its candidate positions, each with its sentence."""
-    from loaders.namespaces import DIMENSION, OA, STANCE
+    from loaders.namespaces import DIMENSION, STANCE
 
     graph = bind_all(Graph(bind_namespaces="none"))
     resolver = resolver or Resolver(Graph())
@@ -472,17 +473,9 @@ def fiche_graph(fiche: Fiche, doc: URIRef | None = None, resolver: Resolver | No
         graph.add((node, MIG.isStatedIn, doc))
         for target in about:
             graph.add((node, MIG.isAbout, target))
-        evidence, target_node, quote = (
-            URIRef(f"{node}#evidence{s}") for s in ("", "-target", "-quote")
-        )
-        graph.add((node, MIG.hasEvidence, evidence))
-        graph.add((evidence, RDF.type, MIG.Evidence))
-        graph.add((evidence, OA.hasTarget, target_node))
-        graph.add((target_node, RDF.type, OA.SpecificResource))
-        graph.add((target_node, OA.hasSource, doc))
-        graph.add((target_node, OA.hasSelector, quote))
-        graph.add((quote, RDF.type, OA.TextQuoteSelector))
-        graph.add((quote, OA.exact, Literal(sentence_text)))
+        named = f"{node}#evidence"
+        nodes = (URIRef(named), URIRef(f"{named}-target"), URIRef(f"{named}-quote"))
+        add_evidence(graph, node, doc, sentence_text, nodes=nodes)
 
     for dimension, found in fiche.assessments.items():
         node = ID[f"position/extracted/{slug}/{DIMENSION_IDS[dimension]}"]
