@@ -38,13 +38,27 @@ def ontology(build: Dataset) -> Graph:
     return build.union(["ontology"])
 
 
-def copy_project(dest: Path) -> Project:
-    """A copy of the repository's data folders in ``dest``."""
+def copy_project(dest: Path, built: bool = True) -> Project:
+    """A copy of the repository's data folders in ``dest``; with ``built``, also the
+    repository's build (dist/), so that the copy is up to date until an input of it
+    changes (a build is the same bytes wherever the project lies, and its record names
+    inputs by relative path): a test that only needs a project to run a command on pays
+    no build of its own."""
     for name in ("ontology", "instances", "shapes", "queries", "sources"):
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, dest / name)
     shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
-    return Project.locate(dest)
+    copy = Project.locate(dest)
+    if built:
+        from loaders.graph.build import OUTPUTS, STORE, build
+
+        origin = Project.locate(ROOT)
+        build(origin)  # (nothing to do when fresh: the session's build made it)
+        copy.dist.mkdir()
+        for name in (*OUTPUTS, "build.json"):
+            shutil.copy(origin.dist / name, copy.dist / name)
+        shutil.copytree(origin.dist / STORE, copy.dist / STORE)
+    return copy
 
 
 @pytest.fixture()

@@ -152,11 +152,19 @@ def inputs_digest(project: Project) -> str:
     extractors read them) and the package's own code (it decides what a build makes)."""
     files = [*project.input_files(), *sorted((project.root / "sources").glob("*.txt"))]
     package = Path(__file__).resolve().parent.parent
-    files += sorted(package.rglob("*.py"))
+    code = sorted(package.rglob("*.py"))
+    in_package = set(code)
     digest = hashlib.sha256()
-    for path in files:
-        inside = path.is_relative_to(project.root)  # (a symbolic link is named as itself)
-        name = path.relative_to(project.root).as_posix() if inside else path.name
+    for path in [*files, *code]:
+        # named by relative path (the code by its path in the package), so that the same
+        # inputs give the same digest wherever the project lies: a copy with its dist/
+        # is up to date (a symbolic link is named as itself)
+        if path in in_package:
+            name = path.relative_to(package.parent).as_posix()
+        elif path.is_relative_to(project.root):
+            name = path.relative_to(project.root).as_posix()
+        else:
+            name = path.name
         try:
             data = path.read_bytes()
         except OSError as exc:
