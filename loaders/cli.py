@@ -233,6 +233,16 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from loaders.files import text_output
+    from loaders.graph.search import render, search
+
+    hits = search(_project(args), args.text, args.lang, args.type, args.limit)
+    with text_output(args.output) as out:
+        out.write(render(hits, args.format))
+    return EXIT_OK
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from loaders.files import write_atomically
     from loaders.publish.docs import model_doc, modules, render_all
@@ -792,6 +802,53 @@ def parser() -> argparse.ArgumentParser:
         "and md are never cut",
     )
     engine_options(qry)
+    sea = add(
+        "search",
+        cmd_search,
+        "full-text search over labels, alternative labels, definitions and evidence quotes, "
+        "best first (BM25); each hit with its node, type, the text matched and its source",
+    )
+    sea.add_argument(
+        "text",
+        metavar="TEXT",
+        help="what to look for, as an SQLite FTS5 query: words (every one must occur; case "
+        'and accents do not count), "a phrase", a OR b, a NOT b, prefix* (hervestiging* '
+        "finds hervestigingsquotum); quote words holding - . : ( ) as a phrase",
+    )
+    sea.add_argument(
+        "--lang",
+        choices=["nl", "en"],
+        default=None,
+        help="only literals in this language (a quote is in its source's language); also "
+        "the language of the labels shown (default: any; labels in English)",
+    )
+    sea.add_argument(
+        "--type",
+        metavar="CLASS",
+        help="only nodes of this class or a subclass of it: a prefixed name (mig:Position, "
+        "mig:Actor) or a full IRI",
+    )
+    sea.add_argument(
+        "--limit",
+        type=count,
+        default=20,
+        metavar="HITS",
+        help="the best this many hits (default 20; 0: every hit)",
+    )
+    sea.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="table (the match cut around the hit, marked «like this»), csv (the whole "
+        "text marked, full IRIs) or json (every field of a hit)",
+    )
+    sea.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="write to this file (a new or regular file is replaced whole; a FIFO, device or "
+        "symbolic link's target is written through)",
+    )
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top
 
