@@ -113,15 +113,15 @@ def write_index(quads: Iterable[ox.Quad], path: Path) -> int:
     literals: list[tuple[str, str, ox.Literal]] = []
     named: set[str] = set()  # the subjects that are IRIs (a blank node is no hit)
     for t in triples:
-        s, p, o = t.subject, t.predicate.value, t.object
-        if type(s) is ox.NamedNode:
-            named.add(s.value)
-        elif type(s) is not ox.BlankNode:
+        subject, o = t.subject, t.object
+        if type(subject) is ox.NamedNode:
+            named.add(subject.value)
+        elif type(subject) is not ox.BlankNode:
             continue
         if type(o) is ox.Literal:
-            literals.append((s.value, p, o))
+            literals.append((subject.value, t.predicate.value, o))
         elif type(o) is ox.NamedNode or type(o) is ox.BlankNode:
-            out.setdefault((s.value, p), set()).add(o.value)
+            out.setdefault((subject.value, t.predicate.value), set()).add(o.value)
 
     def objects(subject: str, predicate: str) -> list[str]:
         return sorted(out.get((subject, predicate), ()))
@@ -177,7 +177,7 @@ def write_index(quads: Iterable[ox.Quad], path: Path) -> int:
                 classes = set(objects(node, RDF + "type"))
                 every = set().union(*(closure(c) for c in classes)) if classes else set()
                 specific = sorted(
-                    (curie(c) for c in classes if not any(c in closure(u) - {u} for u in classes))
+                    curie(c) for c in classes if not any(c in closure(u) - {u} for u in classes)
                 )
                 label = labels.get(node, {})
                 db.execute(
@@ -287,7 +287,7 @@ def search(
     except sqlite3.OperationalError as exc:
         raise MigkgError(
             f"search {text!r}: not a valid search ({exc}); put words with - . : ( ) or quotes "
-            'in double quotes, e.g. \'"EU-Turkey"\', or see migkg search --help'
+            "in double quotes, e.g. '\"EU-Turkey\"', or see migkg search --help"
         ) from exc
     finally:
         db.close()
