@@ -446,11 +446,11 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from loaders.bench import run, table
+    from loaders.bench import run, search_table, search_times, table
 
     project = _project(args)
     try:
-        sizes = [int(s) for s in args.sizes.split(",")]
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
         raise MigkgError(f"--sizes {args.sizes}: give whole numbers, comma-separated") from None
     if any(size < 1 for size in sizes):
@@ -459,9 +459,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for backend in backends:
         if backend not in ("rdflib", "oxigraph", "virtuoso"):
             raise MigkgError(f"unknown backend {backend!r}: choose rdflib, oxigraph, virtuoso")
-    results = run(project, sizes, backends, args.repeat, args.limit)
-    text = table(results)
-    sys.stdout.write(text)
+    results = run(project, sizes, backends, args.repeat, args.limit) if sizes else []
+    text = table(results) if results else ""
+    sys.stdout.write(text + search_table(search_times(project, args.repeat)))
     out = args.out or project.dist / "bench.json"
     from loaders.files import write_atomically
 
@@ -719,9 +719,16 @@ def parser() -> argparse.ArgumentParser:
         else:
             cmd.add_argument("-o", "--output", type=Path, help="default dist/external/cellar.trig")
     bench = add(
-        "bench", cmd_bench, "time load, validation, queries and exports on synthetic graphs"
+        "bench",
+        cmd_bench,
+        "time load, validation, queries, exports and search on synthetic graphs, and "
+        "migkg search on the real graph",
     )
-    bench.add_argument("--sizes", default="10000,100000", help="triples, comma-separated")
+    bench.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="triples, comma-separated ('' for none: only the search on the real graph)",
+    )
     bench.add_argument(
         "--backends",
         default="rdflib,oxigraph",

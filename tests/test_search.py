@@ -147,3 +147,45 @@ def test_class_names_resolve_with_the_project_prefixes() -> None:
 def test_search_on_a_project_root(project: Project) -> None:
     """The API takes a Project, its root or the index file."""
     assert search(project.root, "Frontex", limit=1)[0].node == ID + "actor/frontex"
+
+
+def test_the_guides_search_examples_run_as_shown(
+    index: Path, project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+    import shlex
+
+    guide = (project.root / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
+    examples = re.findall(
+        r"```sh\n(migkg search [^\n]+)\n```\n\nAnswer:\n\n```text\n(.*?)```", guide, re.S
+    )
+    assert len(examples) >= 3
+    for command, shown in examples:
+        assert main(shlex.split(command)[1:]) == 0, command
+        answer = capsys.readouterr().out.splitlines()
+        missing = [line for line in shown.splitlines() if line not in answer]
+        assert missing == [], f"{command}: the guide shows lines the search does not give"
+    code = re.search(r"```python\n(from loaders.graph.search import search\n.*?)```", guide, re.S)
+    assert code is not None
+    names: dict[str, object] = {}
+    exec(code.group(1), names)
+    first = names["hits"][0]  # type: ignore[index]
+    assert first.node == ID + "position/000/subsidiarity"
+
+
+def test_search_imports_no_rdf_library_but_the_freshness_checks(project: Project) -> None:
+    """The index holds all a hit shows: no rdflib, SPARQL parser or networkx is loaded.
+    (Its speed is measured by migkg bench, not asserted.)"""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from loaders.cli import main; main(['search', 'Frontex', '--limit', '1']); "
+        "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=project.root
+    )
+    loaded = set(eval(done.stderr.strip().splitlines()[-1]))
+    assert "sqlite3" in loaded and "actor/frontex" in done.stdout
+    assert not loaded & {"rdflib", "pyshacl", "networkx", "owlready2", "pyparsing"}

@@ -315,6 +315,8 @@ def search(
 # --- output --------------------------------------------------------------------------------
 
 COLUMNS = ("node", "type", "field", "lang", "label", "match", "source")
+LABEL_WIDTH = 50
+"""Tables cut a label longer than this with … (csv and json never cut)."""
 
 
 def short(iri: str) -> str:
@@ -351,7 +353,7 @@ def render(hits: list[Hit], fmt: str) -> str:
             h.type,
             h.field,
             h.lang,
-            h.label,
+            h.label if len(h.label) <= LABEL_WIDTH else h.label[: LABEL_WIDTH - 1] + "…",
             " ".join(h.snippet.split()),
             " ".join(short(s) for s in h.sources),
         ]
