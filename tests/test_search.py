@@ -173,7 +173,7 @@ def test_the_guides_search_examples_run_as_shown(
     assert first.node == ID + "position/000/subsidiarity"
 
 
-def test_search_imports_no_rdf_library_but_the_freshness_checks(project: Project) -> None:
+def test_search_loads_no_rdf_library(project: Project) -> None:
     """The index holds all a hit shows: no rdflib, SPARQL parser or networkx is loaded.
     (Its speed is measured by migkg bench, not asserted.)"""
     import subprocess
