@@ -261,8 +261,12 @@ def search(
     path = index_of(where)
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        db.execute("SELECT iri, label_en, label_nl FROM nodes LIMIT 1").fetchall()
+        db.execute("SELECT node FROM classes LIMIT 1").fetchall()
     except sqlite3.Error as exc:
-        raise MigkgError(f"{path}: cannot open the search index: {exc}") from exc
+        raise MigkgError(
+            f"{path}: not a search index migkg made ({exc}): run migkg build --force"
+        ) from exc
     sql = (
         "SELECT n.iri, n.type, t.field, t.text, "
         "highlight(texts, 0, :open, :close), snippet(texts, 0, :open, :close, '…', 16), "
