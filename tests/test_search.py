@@ -189,3 +189,12 @@ def test_search_loads_no_rdf_library(project: Project) -> None:
     loaded = set(eval(done.stderr.strip().splitlines()[-1]))
     assert "sqlite3" in loaded and "actor/frontex" in done.stdout
     assert not loaded & {"rdflib", "pyshacl", "networkx", "owlready2", "pyparsing"}
+
+
+def test_a_file_that_is_not_the_index_is_one_error(tmp_path: Path) -> None:
+    from loaders.errors import MigkgError
+
+    junk = tmp_path / "search.sqlite"
+    junk.write_text("not a database\n")
+    with pytest.raises(MigkgError, match="not a search index migkg made"):
+        search(junk, "Frontex")
