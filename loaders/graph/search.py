@@ -56,6 +56,19 @@ FIELDS = {
     SKOS + "altLabel": "altLabel",
     SKOS + "definition": "definition",
 }
+READ = (
+    *FIELDS,
+    RDF + "type",
+    RDFS + "subClassOf",
+    MIG + "isStatedIn",
+    MIG + "hasEvidence",
+    MIG + "hasLanguage",
+    OA + "hasTarget",
+    OA + "hasSource",
+    OA + "hasSelector",
+    OA + "exact",
+)
+"""The predicates the index reads."""
 LANGUAGES = {"NLD": "nl", "ENG": "en", "FRA": "fr", "DEU": "de"}
 """Publications Office language codes (a source's ``mig:hasLanguage``) as language tags."""
 OPEN, CLOSE = "«", "»"
@@ -108,20 +121,24 @@ def write_index(quads: Iterable[ox.Quad], path: Path) -> int:
 
     from loaders.terms import curie
 
-    triples = dict.fromkeys(q.triple for q in quads)
+    read = {ox.NamedNode(p) for p in READ}
     out: dict[tuple[str, str], set[str]] = {}  # (subject, predicate) -> object IRIs
     literals: list[tuple[str, str, ox.Literal]] = []
     named: set[str] = set()  # the subjects that are IRIs (a blank node is no hit)
-    for t in triples:
-        subject, o = t.subject, t.object
-        if type(subject) is ox.NamedNode:
-            named.add(subject.value)
-        elif type(subject) is not ox.BlankNode:
+    literal, iri, blank = ox.Literal, ox.NamedNode, ox.BlankNode
+    for q in quads:  # (a triple in several graphs comes more than once: sets and dicts)
+        verb = q.predicate
+        if verb not in read:
             continue
-        if type(o) is ox.Literal:
-            literals.append((subject.value, t.predicate.value, o))
-        elif type(o) is ox.NamedNode or type(o) is ox.BlankNode:
-            out.setdefault((subject.value, t.predicate.value), set()).add(o.value)
+        subject, o = q.subject, q.object
+        if type(subject) is iri:
+            named.add(subject.value)
+        elif type(subject) is not blank:
+            continue
+        if type(o) is literal:
+            literals.append((subject.value, verb.value, o))
+        elif type(o) is iri or type(o) is blank:
+            out.setdefault((subject.value, verb.value), set()).add(o.value)
 
     def objects(subject: str, predicate: str) -> list[str]:
         return sorted(out.get((subject, predicate), ()))
@@ -167,37 +184,33 @@ def write_index(quads: Iterable[ox.Quad], path: Path) -> int:
                         rows[(fact, "quote", quote, lang, " ".join(docs))] = None
 
     nodes: dict[str, int] = {}
+    node_rows: list[tuple[int, str, str, str, str]] = []
+    class_rows: list[tuple[int, str]] = []
+    text_rows: list[tuple[str, str, str, int, str]] = []
+    for node, field, text, lang, stated in sorted(rows):
+        if node not in nodes:
+            number = nodes[node] = len(nodes) + 1
+            classes = set(objects(node, RDF + "type"))
+            every = set().union(*(closure(c) for c in classes))
+            specific = sorted(
+                curie(c) for c in classes if not any(c in closure(u) - {u} for u in classes)
+            )
+            label = labels.get(node, {})
+            kind = specific[0] if specific else ""
+            en, nl = label.get("en") or label.get("", ""), label.get("nl", "")
+            node_rows.append((number, node, kind, en, nl))
+            class_rows += [(number, c) for c in sorted(every)]
+        text_rows.append((text, field, lang, nodes[node], stated))
     db = sqlite3.connect(path)
     try:
         # a new file that the build renames into place when whole: no journal needed
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + SCHEMA)
-        for key in sorted(rows):
-            node = key[0]
-            if node not in nodes:
-                nodes[node] = len(nodes) + 1
-                classes = set(objects(node, RDF + "type"))
-                every = set().union(*(closure(c) for c in classes)) if classes else set()
-                specific = sorted(
-                    curie(c) for c in classes if not any(c in closure(u) - {u} for u in classes)
-                )
-                label = labels.get(node, {})
-                db.execute(
-                    "INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
-                    (
-                        nodes[node],
-                        node,
-                        specific[0] if specific else "",
-                        label.get("en") or label.get("", ""),
-                        label.get("nl", ""),
-                    ),
-                )
-                db.executemany(
-                    "INSERT INTO classes VALUES (?, ?)", [(nodes[node], c) for c in sorted(every)]
-                )
-            db.execute(
-                "INSERT INTO texts(text, field, lang, node, sources) VALUES (?, ?, ?, ?, ?)",
-                (key[2], key[1], key[3], nodes[node], key[4]),
-            )
+        db.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)", node_rows)
+        db.executemany("INSERT INTO classes VALUES (?, ?)", class_rows)
+        db.executemany(
+            "INSERT INTO texts(text, field, lang, node, sources) VALUES (?, ?, ?, ?, ?)",
+            text_rows,
+        )
         db.execute("INSERT INTO texts(texts) VALUES ('optimize')")
         db.commit()
     finally:
