@@ -113,6 +113,11 @@ ARGUMENTS = [
     (["query", "cq-cabinet-supports", "-o", "/"], "it is a folder"),
     (["query", "cq-cabinet-supports", "-o", "pyproject.toml/x.csv"], "is a file, not a folder"),
     (["export", "--format", "nt", "-o", "/dev/full"], "/dev/full: cannot write"),
+    (["search", "EU-Turkije"], "search 'EU-Turkije': not a valid search"),
+    (["search", "x", "--type", "zz:Thing"], "unknown prefix 'zz'"),
+    (["search", "x", "--type", "mig:NoSuchClass"], "no node of the graph is of this class"),
+    (["search", "x", "--limit", "-1"], "give 0 or more"),
+    (["search", "x", "-o", "/"], "it is a folder"),
 ]
 
 
