@@ -173,7 +173,7 @@ def write_index(quads: Iterable[ox.Quad], path: Path) -> int:
             stated = " ".join(objects(s, MIG + "isStatedIn"))
             rows[(s, field, o.value, o.language or "", stated)] = None
     for (fact, predicate), notes in out.items():
-        if predicate != MIG + "hasEvidence":
+        if predicate != MIG + "hasEvidence" or fact not in named:
             continue
         for note in sorted(notes):
             for target in objects(note, OA + "hasTarget"):
