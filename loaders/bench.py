@@ -12,7 +12,9 @@ Each (backend, size) runs in a child process, so its peak memory (max RSS) is it
 Steps: load, validate, every stored query, every export view; each timed as the median
 of repeated runs. The first backend of each size also times the BNC-fiche parser on a
 generated fiche of FICHE_CHARS_PER_TRIPLE characters per triple of the size (1 M: 20 MB;
-loaders/bench_fiche.py), the step "extract fiche (N MB)".
+loaders/bench_fiche.py), the step "extract fiche (N MB)", and the search index of the
+graph with searches on it ("search index", "search TEXT"). Last, ``migkg search`` on the
+real graph: the function call and the whole process, each the median of repeated runs.
 """
 
 from __future__ import annotations
@@ -297,6 +299,9 @@ def run_case(
             float("nan") if backend == "virtuoso" else _validate(backend, data, shapes, limit)
         )
         peaks["validate"] = _peak()
+        if fiche:  # once a size, as the fiche: the index has no backend
+            steps.update(_search_synthetic(data, 1 if size > 100000 else repeat, limit))
+            peaks["search"] = _peak()
     result["steps"] = steps
     result["peak_mb"] = _peak()
     result["peak_mb_after"] = peaks  # the peak so far, after each phase
@@ -305,6 +310,65 @@ def run_case(
         steps[name] = took
         peaks["extract fiche"] = _peak()
     return result
+
+
+SEARCHES = ("Frontex", "hervestiging*", '"positieve grondhouding"', "kabinet steunt")
+"""What the search steps look for: a label, a Dutch prefix (compounds), a phrase in a
+quote, and two words in most quotes (on the synthetic graph: every position's)."""
+
+
+def _search_synthetic(data: Path, repeat: int, limit: float = 0) -> dict[str, float | None]:
+    """The search index of the synthetic graph (its build step), and searches on it."""
+    import tempfile
+
+    import pyoxigraph as ox
+
+    from loaders.graph.search import search, write_index
+
+    quads = list(ox.parse(path=data, format=ox.RdfFormat.N_QUADS, lenient=True))
+    with tempfile.TemporaryDirectory(prefix="migkg-bench-") as tmp:
+        index = Path(tmp) / "search.sqlite"
+
+        def made() -> None:
+            index.unlink(missing_ok=True)
+            write_index(quads, index)
+
+        steps = {"search index": _median(made, 1, limit)}
+        for text in SEARCHES:
+            steps[f"search {text}"] = _median(partial(search, index, text), repeat, limit)
+    return steps
+
+
+def search_times(project: Project, repeat: int) -> list[tuple[str, float, float]]:
+    """On the real graph: (text, seconds of the function call ``search(project, text)``,
+    seconds of the whole ``migkg search`` process, start-up included), medians of
+    ``repeat`` runs; both check that the build is fresh, as every command does."""
+    from loaders.graph.search import index_of, search
+
+    index_of(project)  # built now if stale, so that no run below builds
+    root = str(project.root)
+    times = []
+    for text in SEARCHES:
+        call = _median(partial(search, project, text), repeat)
+        command = [sys.executable, "-m", "loaders", "--root", root, "search", text]
+
+        def process(command: list[str] = command) -> None:
+            subprocess.run(command, check=True, capture_output=True)
+
+        whole = _median(process, repeat)
+        times.append((text, call or 0.0, whole or 0.0))
+    return times
+
+
+def search_table(times: list[tuple[str, float, float]]) -> str:
+    """The search times as a markdown table."""
+    lines = [
+        "\n### migkg search on the real graph (medians)\n",
+        "| search | function call s | whole process s |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{text}` | {call:.3f} | {whole:.3f} |" for text, call, whole in times]
+    return "\n".join(lines) + "\n"
 
 
 def _fiche(chars: int, repeat: int, limit: float = 0) -> tuple[str, float | None]:

@@ -233,6 +233,16 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from loaders.files import text_output
+    from loaders.graph.search import render, search
+
+    hits = search(_project(args), args.text, args.lang, args.type, args.limit)
+    with text_output(args.output) as out:
+        out.write(render(hits, args.format))
+    return EXIT_OK
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from loaders.files import write_atomically
     from loaders.publish.docs import model_doc, modules, render_all
@@ -436,11 +446,11 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from loaders.bench import run, table
+    from loaders.bench import run, search_table, search_times, table
 
     project = _project(args)
     try:
-        sizes = [int(s) for s in args.sizes.split(",")]
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
         raise MigkgError(f"--sizes {args.sizes}: give whole numbers, comma-separated") from None
     if any(size < 1 for size in sizes):
@@ -449,9 +459,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for backend in backends:
         if backend not in ("rdflib", "oxigraph", "virtuoso"):
             raise MigkgError(f"unknown backend {backend!r}: choose rdflib, oxigraph, virtuoso")
-    results = run(project, sizes, backends, args.repeat, args.limit)
-    text = table(results)
-    sys.stdout.write(text)
+    results = run(project, sizes, backends, args.repeat, args.limit) if sizes else []
+    text = table(results) if results else ""
+    sys.stdout.write(text + search_table(search_times(project, args.repeat)))
     out = args.out or project.dist / "bench.json"
     from loaders.files import write_atomically
 
@@ -709,9 +719,16 @@ def parser() -> argparse.ArgumentParser:
         else:
             cmd.add_argument("-o", "--output", type=Path, help="default dist/external/cellar.trig")
     bench = add(
-        "bench", cmd_bench, "time load, validation, queries and exports on synthetic graphs"
+        "bench",
+        cmd_bench,
+        "time load, validation, queries, exports and search on synthetic graphs, and "
+        "migkg search on the real graph",
     )
-    bench.add_argument("--sizes", default="10000,100000", help="triples, comma-separated")
+    bench.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="triples, comma-separated ('' for none: only the search on the real graph)",
+    )
     bench.add_argument(
         "--backends",
         default="rdflib,oxigraph",
@@ -792,6 +809,53 @@ def parser() -> argparse.ArgumentParser:
         "and md are never cut",
     )
     engine_options(qry)
+    sea = add(
+        "search",
+        cmd_search,
+        "full-text search over labels, alternative labels, definitions and evidence quotes, "
+        "best first (BM25); each hit with its node, type, the text matched and its source",
+    )
+    sea.add_argument(
+        "text",
+        metavar="TEXT",
+        help="what to look for, as an SQLite FTS5 query: words (every one must occur; case "
+        'and accents do not count), "a phrase", a OR b, a NOT b, prefix* (hervestiging* '
+        "finds hervestigingsquotum); quote words holding - . : ( ) as a phrase",
+    )
+    sea.add_argument(
+        "--lang",
+        choices=["nl", "en"],
+        default=None,
+        help="only literals in this language (a quote is in its source's language); also "
+        "the language of the labels shown (default: any; labels in English)",
+    )
+    sea.add_argument(
+        "--type",
+        metavar="CLASS",
+        help="only nodes of this class or a subclass of it: a prefixed name (mig:Position, "
+        "mig:Actor) or a full IRI",
+    )
+    sea.add_argument(
+        "--limit",
+        type=count,
+        default=20,
+        metavar="HITS",
+        help="the best this many hits (default 20; 0: every hit)",
+    )
+    sea.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="table (the match cut around the hit, marked «like this»), csv (the whole "
+        "text marked, full IRIs) or json (every field of a hit)",
+    )
+    sea.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="write to this file (a new or regular file is replaced whole; a FIFO, device or "
+        "symbolic link's target is written through)",
+    )
     add("reason", cmd_reason, "check the ontology and instance data for consistency with HermiT")
     return top
 

@@ -69,7 +69,10 @@ def test_bench_times_every_query_and_view_and_writes_json(
         steps
     )
     assert results[0]["peak_mb"] > 0
-    assert "| load |" in capsys.readouterr().out
+    assert {"search index", "search kabinet steunt"} <= set(steps)
+    out = capsys.readouterr().out
+    assert "| load |" in out
+    assert "### migkg search on the real graph" in out and "| `Frontex` | " in out
 
 
 def test_bench_on_virtuoso_pushes_and_times_every_query_against_the_embedded_engine(

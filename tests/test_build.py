@@ -154,13 +154,15 @@ def test_build_output_is_byte_identical_across_runs(
     project_copy: Project, built_copy: list[Path]
 ) -> None:
     """A build in another process (another hash seed), of another copy, writes the very
-    bytes of the module's build."""
+    bytes of the module's build, the search index included."""
     command = ["--root", str(project_copy.root), "build", "--force"]
     subprocess.run([sys.executable, "-m", "loaders", *command], check=True, capture_output=True)
     names = [path.name for path in built_copy]
     assert sorted(names) == ["graph.nq", "graph.trig", "graph.ttl"]
     for path in built_copy:
         assert (project_copy.dist / path.name).read_bytes() == path.read_bytes(), path.name
+    index = built_copy[0].parent / "search.sqlite"  # migkg search's index too
+    assert (project_copy.dist / index.name).read_bytes() == index.read_bytes()
 
 
 @pytest.mark.parametrize("command", [["build"], ["query", "cq-cabinet-supports"]])

@@ -113,6 +113,11 @@ ARGUMENTS = [
     (["query", "cq-cabinet-supports", "-o", "/"], "it is a folder"),
     (["query", "cq-cabinet-supports", "-o", "pyproject.toml/x.csv"], "is a file, not a folder"),
     (["export", "--format", "nt", "-o", "/dev/full"], "/dev/full: cannot write"),
+    (["search", "EU-Turkije"], "search 'EU-Turkije': not a valid search"),
+    (["search", "x", "--type", "zz:Thing"], "unknown prefix 'zz'"),
+    (["search", "x", "--type", "mig:NoSuchClass"], "no node of the graph is of this class"),
+    (["search", "x", "--limit", "-1"], "give 0 or more"),
+    (["search", "x", "-o", "/"], "it is a folder"),
 ]
 
 
@@ -685,10 +690,10 @@ def test_serves_server_dies_when_serve_is_killed() -> None:
 
 
 COMMANDS = ["build", "stats", "fmt", "locate", "coverage", "validate", "docs", "extract",
-            "prefixes", "export", "queries", "query", "help", ""]  # fmt: skip
+            "prefixes", "export", "queries", "query", "search", "help", ""]  # fmt: skip
 TOKENS = [
     "--check", "--force", "--format", "--engine", "--param", "--lang", "--limit", "--timeout",
-    "--view", "-o", "--fail-on", "--match", "--endpoint", "--graph", "fiche", "refs",
+    "--view", "-o", "--fail-on", "--match", "--endpoint", "--graph", "--type", "fiche", "refs",
     "accuracy", "cq-cabinet-supports", "cq-nl-quota", "cq-nosuch", "table", "csv", "json",
     "md", "ttl", "nt", "html", "graphml", "sparql", "pyshacl", "oxigraph", "rdflib", "en",
     "nl", "de", "0", "1", "-1", "1e999", "nan", "full", "positions", "warning", "x=1",

@@ -7,13 +7,15 @@ quads are kept as parsed (a Store would rewrite literals), blank nodes are named
 file and their order in it, and the quads are sorted, so the same inputs give the same
 bytes. The result is written to dist/ (graph.nq, which every other command reads, and
 graph.trig and graph.ttl for people and tools), with dist/build.json recording a digest of
-the inputs: while no input changes, the build is reused as it is.
+the inputs: while no input changes, the build is reused as it is. The full-text index of
+``migkg search`` (dist/search.sqlite) is made in the same build, from the same quads.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -28,7 +30,10 @@ from loaders.iris import PREFIXES
 from loaders.project import GRAPH_SCOPES, Project, scope_of
 from loaders.terms import curie, ill_typed, to_ox
 
-OUTPUTS = ("graph.nq", "graph.trig", "graph.ttl")
+OUTPUTS = ("graph.nq", "graph.trig", "graph.ttl", "search.sqlite")
+"""What a build writes under dist/ beside the store: graph.nq (what every command reads),
+graph.trig and graph.ttl (for people and tools), and search.sqlite (migkg search's index,
+loaders/graph/search.py)."""
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
@@ -191,14 +196,21 @@ def up_to_date(project: Project, digest: str) -> bool:
 def write(project: Project, quads: list[ox.Quad], digest: str) -> list[Path]:
     """The outputs under dist/, the persisted store (dist/store) and dist/build.json naming
     the inputs' digest, all written atomically (a failed build leaves the last one as it
-    was; the store is made beside it and swapped in)."""
+    was; the store and the search index are made beside it and swapped in)."""
+    from loaders.graph.search import INDEX, write_index
+
     written = texts(quads)
     outputs: dict[Path, str | bytes] = {project.dist / name: text for name, text in written.items()}
     record = {"inputs": digest, "outputs": list(OUTPUTS)}
     outputs[project.dist / "build.json"] = json.dumps(record, indent=1) + "\n"
     with temporary_folder(project.dist, STORE) as tmp:
         fresh = tmp / STORE
-        persist(quads, fresh)
+        kept = persist(quads, fresh)
+        write_index(kept, tmp / INDEX)
+        try:
+            os.replace(tmp / INDEX, project.dist / INDEX)
+        except OSError as exc:
+            raise failure(project.dist / INDEX, exc) from exc
         write_atomically(outputs)
         old = tmp / "old"
         target = project.dist / STORE
@@ -213,9 +225,9 @@ STORE = "store"
 opens read-only at once instead of loading the quads."""
 
 
-def persist(quads: list[ox.Quad], location: Path) -> None:
+def persist(quads: list[ox.Quad], location: Path) -> list[ox.Quad]:
     """The quads of the graph's scopes in a new on-disk store: each in its named graph, and
-    their union (a set) as the default graph."""
+    their union (a set) as the default graph; returns those quads."""
     kept = [
         q
         for q in quads
@@ -228,6 +240,7 @@ def persist(quads: list[ox.Quad], location: Path) -> None:
     )
     store.flush()
     del store
+    return kept
 
 
 @contextmanager
