@@ -155,3 +155,17 @@ def test_the_guides_python_example_runs(g: Graph, capsys: pytest.CaptureFixture[
     }
     assert {(row["subject"], row["role"]) for row in roles.rows} == frontex  # type: ignore[attr-defined]
     assert len(frontex) > 0 and str(roles) in out  # printed as the CLI's table
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"engine": "virtuoso"}, "unknown engine 'virtuoso': choose oxigraph or rdflib"),
+        ({"endpoint": "ftp://example.org/sparql"}, "give an http:// or https:// URL"),
+    ],
+)
+def test_a_graph_that_cannot_be_opened_is_a_migkg_error(
+    options: dict[str, str], message: str
+) -> None:
+    with pytest.raises(MigkgError, match=re.escape(message)):
+        open_graph(ROOT, **options)
