@@ -184,7 +184,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         Capped,
         bindings,
         find,
-        labels,
+        names_for,
         parse_text,
         render,
         stream,
@@ -218,11 +218,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             table = Table(columns, list(rows))
             names = {}
             if args.format in ("table", "md"):
-                import pyoxigraph as ox
-
-                iris = {v for row in table.rows for v in row if isinstance(v, ox.NamedNode)}
-                lang = args.lang or "en"
-                names = call(lambda: labels(engine, iris, lang), deadline)
+                names = call(lambda: names_for(engine, table.rows, args.lang), deadline)
             out.write(render(table, args.format, names, args.width))
     if rows.more:
         print(

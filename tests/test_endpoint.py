@@ -206,6 +206,20 @@ def test_hostile_parameters_stay_values_on_the_server(
     assert any(r[1].value == "https://w3id.org/migkg/id/actor/frontex" for r in found.rows)
 
 
+def test_the_python_api_on_the_server_gives_the_local_rows(
+    pushed: tuple[Endpoint, dict[str, int]],
+) -> None:
+    from loaders.api import open_graph
+
+    server, _ = pushed
+    remote = open_graph(ROOT, endpoint=server.query_url.rsplit("/", 1)[0])
+    local = open_graph(ROOT)
+    for name, params in [("cq-cabinet-supports", {"stance": "stance:opposes"}),
+                         ("cq-eu-scheme-fulfilment", {})]:  # fmt: skip
+        rows = remote.query(name, **params).rows
+        assert rows == local.query(name, **params).rows and rows  # labels, as here
+
+
 def test_a_query_the_server_refuses_names_the_server_and_its_reason(server: Endpoint) -> None:
     remote = RemoteEngine(server.query_url, timeout=10)
     with pytest.raises(MigkgError) as refused:

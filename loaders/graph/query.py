@@ -438,6 +438,13 @@ def labels(engine: Engine, iris: set[ox.NamedNode], lang: str) -> dict[str, str]
     return {iri: label.value for iri, label in found.items()}
 
 
+def names_for(engine: Engine, rows: Iterable[Row], lang: str | None = None) -> dict[str, str]:
+    """The label of every IRI in the rows (:func:`labels`, in ``lang``, English by default):
+    what the table and md outputs, and the Python API's rows, show for a node."""
+    iris = {v for row in rows for v in row if isinstance(v, ox.NamedNode)}
+    return labels(engine, iris, lang or "en")
+
+
 DECIMAL = XSD + "decimal"
 
 
