@@ -3,7 +3,9 @@
 A node counts for a document when it is stated in it (``mig:isStatedIn``) or carries
 evidence quoted from it (an entity named in the document). The table gives, per class,
 how many such nodes each document gave; ``docs/coverage.md`` holds it, and a test
-fails when that file is stale.
+fails when that file is stale. "What is recorded per instrument" gives, per kind of fact
+(:data:`KINDS`, one SPARQL pattern each), which instruments have it recorded, so that an
+empty answer can be read as "the sources do not state it".
 """
 
 from __future__ import annotations
@@ -83,8 +85,157 @@ def markdown(graph: Graph) -> str:
         + " | ".join(str(quotes.get(d, 0)) for d in docs)
         + f" | {sum(quotes.values())} |"
     )
+    lines += per_instrument(graph)
     lines += still_text(graph, docs, short)
     return "\n".join(lines) + "\n"
+
+
+PREFIXES = """PREFIX mig: <https://w3id.org/migkg/def#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX qb: <http://purl.org/linked-data/cube#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+INSTRUMENTS = (
+    PREFIXES
+    + """SELECT DISTINCT ?instrument ?class
+WHERE { ?instrument a ?class . ?class rdfs:subClassOf* mig:Instrument }"""
+)
+
+KINDS: tuple[tuple[str, str, str], ...] = (
+    ("legal basis", "`mig:hasLegalBasis`", "?instrument mig:hasLegalBasis ?basis ."),
+    ("proposal date", "`mig:wasProposedOn`", "?instrument mig:wasProposedOn ?date ."),
+    ("adoption date", "`mig:wasAdoptedOn`", "?instrument mig:wasAdoptedOn ?date ."),
+    (
+        "status",
+        "a `mig:StatusEvent` that `mig:concernsInstrument` it",
+        "?event a mig:StatusEvent ; mig:concernsInstrument ?instrument .",
+    ),
+    (
+        "positions",
+        "a position of any actor that `mig:isAbout` it",
+        "?position mig:isAbout ?instrument ; mig:hasHolder ?holder .",
+    ),
+    (
+        "cabinet positions",
+        "a position of the Dutch cabinet (`id/actor/nl-government`) about it",
+        "?position mig:isAbout ?instrument ;"
+        " mig:hasHolder <https://w3id.org/migkg/id/actor/nl-government> .",
+    ),
+    (
+        "assessments",
+        "a `mig:Assessment` (a BNC fiche's graded assessment) about it",
+        "?assessment a mig:Assessment ; mig:isAbout ?instrument .",
+    ),
+    (
+        "figures",
+        "a figure (`qb:Observation`) whose `mig:refProgramme` it is",
+        "?figure a qb:Observation ; mig:refProgramme ?instrument .",
+    ),
+    (
+        "roles",
+        "an actor's or place's role in it (`mig:hasInvolvement`)",
+        "?instrument mig:hasInvolvement ?involvement .",
+    ),
+    (
+        "events",
+        "an event other than a status event that `mig:concernsInstrument` it",
+        "?event mig:concernsInstrument ?instrument . FILTER NOT EXISTS { ?event a mig:StatusEvent }",
+    ),
+    (
+        "quote",
+        "evidence: a verbatim quote naming it (`mig:hasEvidence`)",
+        "?instrument mig:hasEvidence/oa:hasTarget/oa:hasSelector/oa:exact ?quote .",
+    ),
+)
+"""Kind of fact, what counts as having it, and the pattern (binding ``?instrument``)."""
+
+
+def kind_query(pattern: str) -> str:
+    return PREFIXES + f"SELECT DISTINCT ?instrument WHERE {{ {pattern} }}"
+
+
+def recorded(graph: Graph) -> tuple[dict[URIRef, set[str]], dict[str, set[URIRef]]]:
+    """Instrument → its classes (prefixed names), and kind of fact → the instruments
+    that have it recorded."""
+    nm = graph.namespace_manager
+    classes: dict[URIRef, set[str]] = defaultdict(set)
+    for row in graph.query(INSTRUMENTS):
+        instrument, cls = row  # type: ignore[misc]
+        if isinstance(instrument, URIRef) and isinstance(cls, URIRef):
+            classes[instrument].add(nm.normalizeUri(cls))
+    has: dict[str, set[URIRef]] = {}
+    for title, _, pattern in KINDS:
+        found = {row[0] for row in graph.query(kind_query(pattern))}  # type: ignore[index]
+        has[title] = {i for i in found if i in classes}
+    return classes, has
+
+
+def identifier(graph: Graph, instrument: URIRef) -> str:
+    for prop in (MIG.hasCelexNumber, MIG.hasComNumber, MIG.hasCNumber, MIG.hasActNumber):
+        value = graph.value(instrument, prop)
+        if value is not None:
+            return str(value)
+    return ""
+
+
+def english_label(graph: Graph, node: URIRef) -> str:
+    labels = {
+        lbl.language: str(lbl)
+        for lbl in graph.objects(node, RDFS.label)
+        if isinstance(lbl, Literal)
+    }
+    return labels.get("en") or next(iter(labels.values()), str(node).removeprefix(BASE))
+
+
+def per_instrument(graph: Graph) -> list[str]:
+    """The section "What is recorded per instrument": counts per kind of fact and class,
+    then one row per instrument."""
+    classes, has = recorded(graph)
+    titles = [title for title, _, _ in KINDS]
+    lines = [
+        "",
+        "## What is recorded per instrument",
+        "",
+        f"Of the {len(classes)} instruments (every node of a subclass of `mig:Instrument`),",
+        "how many have each kind of fact recorded. The graph records everything the five",
+        'sources state (the "Still only text" section below keeps what is left at zero), so',
+        "an empty cell means the sources do not state it: a query that comes back empty for",
+        'such an instrument is answered "not in the sources", not "not recorded".',
+        "",
+        "| kind of fact | counts when the instrument has |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {title} | {what} |" for title, what, _ in KINDS]
+    lines += ["", "| class | instruments | " + " | ".join(titles) + " |"]
+    lines.append("| --- | ---: |" + " ---: |" * len(titles))
+    everything = set(classes)
+    lines.append(
+        f"| all | {len(everything)} | " + " | ".join(str(len(has[t])) for t in titles) + " |"
+    )
+    for cls in sorted({c for cs in classes.values() for c in cs}):
+        members = {i for i, cs in classes.items() if cls in cs}
+        counts = [str(len(has[t] & members)) for t in titles]
+        lines.append(f"| `{cls}` | {len(members)} | " + " | ".join(counts) + " |")
+    lines += [
+        "",
+        "### Per instrument",
+        "",
+        "✓ recorded, – not stated in the sources.",
+        "",
+        "| instrument | identifier | class | " + " | ".join(titles) + " |",
+        "| --- | --- | --- |" + " :---: |" * len(titles),
+    ]
+    rows = sorted(everything, key=lambda i: (english_label(graph, i).lower(), str(i)))
+    for i in rows:
+        marks = ["✓" if i in has[t] else "–" for t in titles]
+        kind = ", ".join(f"`{c}`" for c in sorted(classes[i]))
+        lines.append(
+            f"| [{cell(english_label(graph, i), 100)}]({i}) | {identifier(graph, i)} | {kind} | "
+            + " | ".join(marks)
+            + " |"
+        )
+    return lines
 
 
 def still_text(graph: Graph, docs: list[URIRef], short: dict[URIRef, str]) -> list[str]:
