@@ -221,7 +221,7 @@ def test_coverage_per_instrument_counts_agree_with_independent_queries(
 ) -> None:
     """The section "What is recorded per instrument" against counts asked of Oxigraph
     with queries written apart from loaders.publish.coverage."""
-    from loaders.publish.coverage import per_instrument
+    from loaders.publish.coverage import NO, YES, per_instrument
 
     lines = per_instrument(data)
     rows = {
@@ -264,7 +264,7 @@ def test_coverage_per_instrument_counts_agree_with_independent_queries(
     matrix = [line for line in lines if line.startswith("| [")]
     assert len(matrix) == expected["instruments"]
     pact = next(line for line in matrix if "(https://w3id.org/migkg/id/com/2020/610)" in line)
-    assert pact.count("✓") + pact.count("–") == len(header) - 1
+    assert pact.count(YES) + pact.count(NO) == len(header) - 1
 
 
 def test_locate_names_blank_node_evidence_with_stable_iris(project_copy: Project) -> None:

@@ -90,6 +90,8 @@ def markdown(graph: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
+YES, NO = "\u2713", "\u2013"  # check mark, en dash: the marks of the per-instrument matrix
+
 PREFIXES = """PREFIX mig: <https://w3id.org/migkg/def#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX qb: <http://purl.org/linked-data/cube#>
@@ -140,7 +142,8 @@ KINDS: tuple[tuple[str, str, str], ...] = (
     (
         "events",
         "an event other than a status event that `mig:concernsInstrument` it",
-        "?event mig:concernsInstrument ?instrument . FILTER NOT EXISTS { ?event a mig:StatusEvent }",
+        "?event mig:concernsInstrument ?instrument ."
+        " FILTER NOT EXISTS { ?event a mig:StatusEvent }",
     ),
     (
         "quote",
@@ -167,7 +170,7 @@ def recorded(graph: Graph) -> tuple[dict[URIRef, set[str]], dict[str, set[URIRef
     has: dict[str, set[URIRef]] = {}
     for title, _, pattern in KINDS:
         found = {row[0] for row in graph.query(kind_query(pattern))}  # type: ignore[index]
-        has[title] = {i for i in found if i in classes}
+        has[title] = {i for i in found if isinstance(i, URIRef) and i in classes}
     return classes, has
 
 
@@ -221,14 +224,14 @@ def per_instrument(graph: Graph) -> list[str]:
         "",
         "### Per instrument",
         "",
-        "✓ recorded, – not stated in the sources.",
+        f"{YES} recorded, {NO} not stated in the sources.",
         "",
         "| instrument | identifier | class | " + " | ".join(titles) + " |",
         "| --- | --- | --- |" + " :---: |" * len(titles),
     ]
     rows = sorted(everything, key=lambda i: (english_label(graph, i).lower(), str(i)))
     for i in rows:
-        marks = ["✓" if i in has[t] else "–" for t in titles]
+        marks = [YES if i in has[t] else NO for t in titles]
         kind = ", ".join(f"`{c}`" for c in sorted(classes[i]))
         lines.append(
             f"| [{cell(english_label(graph, i), 100)}]({i}) | {identifier(graph, i)} | {kind} | "
