@@ -51,6 +51,8 @@ from loaders.terms import OxTerm
 if TYPE_CHECKING:
     from pandas import DataFrame
 
+    from loaders.graph.search import Hit
+
 PANDAS = "install the pandas extra: pip install 'migkg[pandas]'"
 PUSHED_GRAPH = "https://w3id.org/migkg/graph/all"  # what migkg push writes (the CLI's --graph)
 
@@ -103,6 +105,19 @@ class Graph:
         """An IRI written as the CLI takes it (``actor/frontex``, ``stance:opposes``,
         ``<https://…>``): to bind an ad-hoc query's parameter to a node."""
         return _as_iri(value)
+
+    def search(
+        self, text: str, lang: str | None = None, type: str | None = None, limit: int = 20
+    ) -> list[Hit]:
+        """``migkg search`` from Python: the best ``limit`` hits for ``text`` (an FTS5
+        query: words, "a phrase", OR, NOT, prefix*) among labels, definitions and quotes
+        of the checkout's build, best first; ``lang`` and ``type`` (a class, its subclasses
+        included) narrow them. Each :class:`~loaders.graph.search.Hit` has the node, its
+        type, the field and text matched, the text with the match marked, and the source
+        documents."""
+        from loaders.graph.search import search
+
+        return search(self.project, text, lang=lang, type=type, limit=limit)
 
     def query(self, query: str, /, lang: str | None = None, **params: object) -> Result:
         """A stored query by name (``cq-cabinet-supports``), a ``.rq`` file, or the text

@@ -142,7 +142,9 @@ def test_a_bad_query_or_parameter_is_a_migkg_error(
 
 def test_the_guides_python_example_runs(g: Graph, capsys: pytest.CaptureFixture[str]) -> None:
     text = (ROOT / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
-    (example,) = re.findall(r"```python\n(.*?)```", text, re.S)
+    (example,) = re.findall(
+        r"```python\n(from loaders import open_graph\n\ng = .*?)```", text, re.S
+    )
     names: dict[str, object] = {}
     exec(compile(example, "analyst-guide.md", "exec"), names)
     out = capsys.readouterr().out

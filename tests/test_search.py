@@ -118,7 +118,7 @@ def test_the_index_is_an_output_of_the_build(build: Dataset, tmp_path: Path) -> 
     """build.json names it, and a build without it is stale (so any command rebuilds)."""
     record = json.loads((build.project.dist / "build.json").read_text(encoding="utf-8"))
     assert INDEX in OUTPUTS and INDEX in record["outputs"]
-    copy = copy_project(tmp_path)
+    copy = copy_project(tmp_path, built=False)
     copy.dist.mkdir()
     (copy.dist / STORE).mkdir()
     for name in OUTPUTS:
@@ -165,7 +165,7 @@ def test_the_guides_search_examples_run_as_shown(
         answer = capsys.readouterr().out.splitlines()
         missing = [line for line in shown.splitlines() if line not in answer]
         assert missing == [], f"{command}: the guide shows lines the search does not give"
-    code = re.search(r"```python\n(from loaders.graph.search import search\n.*?)```", guide, re.S)
+    code = re.search(r"```python\n(from loaders import open_graph\n\nhits = .*?)```", guide, re.S)
     assert code is not None
     names: dict[str, object] = {}
     exec(code.group(1), names)
