@@ -883,6 +883,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for sig in (signal.SIGTERM, signal.SIGHUP):
             handlers[sig] = signal.signal(sig, _stop)
     try:
+        target = getattr(args, "output", None)  # every -o names a file: a folder is said now
+        if target is not None and str(target) != "-":
+            from loaders.files import check_output
+
+            check_output(Path(target))
         code: int = args.func(args)
         sys.stdout.flush()
     except MigkgError as exc:

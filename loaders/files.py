@@ -130,6 +130,12 @@ def _target(path: Path) -> tuple[Path, bool]:
     return real, stat.S_ISREG(mode)
 
 
+def check_output(path: Path) -> None:
+    """Raise the OutputError that writing to ``path`` would meet for what the path is (a
+    folder, a path under a file), so that a command says it before its work, not after."""
+    _target(path)
+
+
 @contextmanager
 def output(path: Path) -> Iterator[IO[bytes]]:
     """A binary handle on ``path``: a temporary file renamed into place when the block ends

@@ -244,8 +244,10 @@ def locate_files(project: Project, files: list[Path] | None = None) -> list[Path
 
     Every file is read and every quote found before any file is written.
     """
+    # the files named first: one that cannot be read or parsed is said before the long part
+    named = {path: parse_turtle(path, project.relative(path)) for path in files or ()}
     parsed = {
-        path: parse_turtle(path, project.relative(path))
+        path: named.get(path) or parse_turtle(path, project.relative(path))
         for path in project.input_files(("instances",))
     }
     manifest = Graph()
@@ -254,8 +256,7 @@ def locate_files(project: Project, files: list[Path] | None = None) -> list[Path
     texts = _texts(manifest, project)
     out: dict[Path, str] = {}
     for path in files if files is not None else list(parsed):
-        # a file named on the command line is parsed once, whether inside instances/ or not
-        graph = parsed.get(path) or parse_turtle(path, project.relative(path))
+        graph = parsed.get(path) or named[path]  # (parsed once, inside instances/ or not)
         if not any(graph.triples((None, RDF.type, OA.TextQuoteSelector))):
             continue
         record(graph, texts, project.relative(path))
