@@ -300,11 +300,13 @@ def cmd_extract_fiche(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from loaders.add import add
+    from loaders.extract.extracted import reads_of
     from loaders.graph.build import build
     from loaders.graph.dataset import load
 
     project = _project(args)
-    added = add(project, Path(args.file), args.kind, load(project).union(["ontology", "instances"]))
+    curated = reads_of(load(project).quads_in(["ontology", "instances"]))
+    added = add(project, Path(args.file), args.kind, curated)
     for warning in added.warnings:
         print(f"migkg: warning: {warning}", file=sys.stderr)
     build(project)  # so that migkg query answers from the draft at once

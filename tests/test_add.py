@@ -14,7 +14,7 @@ from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from loaders.add import Draft, fiche_draft
 from loaders.cli import main
-from loaders.extract.evidence import problems
+from loaders.extract.evidence import problems, quotes
 from loaders.extract.extracted import (
     EXTRACTOR,
     IDENTIFIERS,
@@ -84,8 +84,12 @@ def test_the_draft_is_canonical_located_and_valid(
         "positions.ttl",
         "relations.ttl",
     ]
-    assert not_canonical(added) == []
-    assert problems(load(added).union(["instances"]), added) == []
+    written = [*folder.iterdir(), added.root / "instances" / "sources.ttl"]  # what add wrote
+    assert not_canonical(added, written) == []
+    manifest = Graph().parse(added.root / "instances" / "sources.ttl")
+    draft = draft_graph(added)
+    assert len(list(quotes(draft))) > 20  # (every quote of the draft is checked)
+    assert problems(draft + manifest, added) == []
     capsys.readouterr()
     assert main(["--root", str(added.root), "validate"]) == 0
     assert "0 violation(s)" in capsys.readouterr().out

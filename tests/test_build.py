@@ -19,7 +19,6 @@ from loaders.graph.dataset import Dataset
 from loaders.graph.turtle import parse_turtle
 from loaders.namespaces import BASE, GRAPH, MIG
 from loaders.project import GRAPH_SCOPES, Project, scope_of
-from tests.conftest import copy_project
 
 
 def test_every_input_file_is_a_named_graph(build: Dataset, project: Project) -> None:
@@ -91,34 +90,27 @@ def same_graph(a: Graph, b: Graph) -> bool:
     return plain_a == plain_b and isomorphic(blank_a, blank_b)
 
 
-def _outputs(project: Project) -> list[Path]:
-    """dist/graph.nq, graph.trig and graph.ttl of a build made now."""
-    _, written = run_build(project, force=True)
-    assert written[-1] == project.dist / "store" and written[-1].is_dir()
-    return written[:3]
+@pytest.fixture(scope="module")
+def built_files(build: Dataset) -> list[Path]:
+    """dist/graph.nq, graph.trig and graph.ttl of the repository's build (the session's
+    build fixture made it, or found it fresh), for the tests that only read them."""
+    return [build.project.dist / name for name in ("graph.nq", "graph.trig", "graph.ttl")]
 
 
 @pytest.fixture(scope="module")
-def built_copy(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """graph.nq, graph.trig and graph.ttl of one build of a copy of the repository, for
-    the tests that only read them."""
-    return _outputs(copy_project(tmp_path_factory.mktemp("built"), built=False))
-
-
-@pytest.fixture(scope="module")
-def trig_back(built_copy: list[Path]) -> RdflibDataset:
+def trig_back(built_files: list[Path]) -> RdflibDataset:
     """graph.trig as rdflib reads it."""
     back = RdflibDataset()
-    back.parse(built_copy[1], format="trig")
+    back.parse(built_files[1], format="trig")
     return back
 
 
 def test_outputs_parse_back_to_rdflibs_reading_of_every_file(
-    build: Dataset, project: Project, built_copy: list[Path], trig_back: RdflibDataset
+    build: Dataset, project: Project, built_files: list[Path], trig_back: RdflibDataset
 ) -> None:
     """The built files hold, graph by graph, what rdflib (the reference) reads in each
     input file, and the extracted graphs of the build."""
-    nq, trig, ttl = built_copy
+    nq, trig, ttl = built_files
     want = {str(project.graph_iri(f)): parse_turtle(f) for f in project.input_files()}
     extracted = {str(iri): g for iri, g in build.graphs() if "/graph/extracted/" in str(iri)}
     assert extracted
@@ -144,24 +136,24 @@ def test_the_build_keeps_literals_as_written(project_copy: Project) -> None:
         "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
         '<urn:x> <urn:p> "05"^^xsd:nonNegativeInteger , "1.50"^^xsd:decimal .\n'
     )
-    nq, *_ = _outputs(project_copy)
-    text = nq.read_text(encoding="utf-8")
+    run_build(project_copy)  # (a new input: the copy's build is stale)
+    text = (project_copy.dist / "graph.nq").read_text(encoding="utf-8")
     assert '"05"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in text
     assert '"1.50"^^<http://www.w3.org/2001/XMLSchema#decimal>' in text
 
 
 def test_build_output_is_byte_identical_across_runs(
-    project_copy: Project, built_copy: list[Path]
+    project_copy: Project, built_files: list[Path]
 ) -> None:
     """A build in another process (another hash seed), of another copy, writes the very
     bytes of the module's build, the search index included."""
     command = ["--root", str(project_copy.root), "build", "--force"]
     subprocess.run([sys.executable, "-m", "loaders", *command], check=True, capture_output=True)
-    names = [path.name for path in built_copy]
+    names = [path.name for path in built_files]
     assert sorted(names) == ["graph.nq", "graph.trig", "graph.ttl"]
-    for path in built_copy:
+    for path in built_files:
         assert (project_copy.dist / path.name).read_bytes() == path.read_bytes(), path.name
-    index = built_copy[0].parent / "search.sqlite"  # migkg search's index too
+    index = built_files[0].parent / "search.sqlite"  # migkg search's index too
     assert (project_copy.dist / index.name).read_bytes() == index.read_bytes()
 
 
@@ -208,14 +200,14 @@ def test_missing_root_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert "no ontology/ folder" in capsys.readouterr().err
 
 
-def test_written_files_get_the_usual_mode_not_mkstemps_0600(built_copy: list[Path]) -> None:
+def test_written_files_get_the_usual_mode_not_mkstemps_0600(built_files: list[Path]) -> None:
     """Regression: files written through a temporary file were left readable by root only."""
     import os
     import stat
 
     umask = os.umask(0)
     os.umask(umask)
-    for path in built_copy:
+    for path in built_files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
 
 

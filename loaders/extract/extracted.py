@@ -14,8 +14,10 @@ with its type, label and identifier.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
@@ -26,6 +28,9 @@ from loaders.extract.identifiers import commission_number, document_iri, prepara
 from loaders.extract.refs import Reference, extract_file
 from loaders.namespaces import CELEX, GRAPH, ID, MIG, bind_all
 from loaders.project import Project
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 EXTRACTOR = ID["activity/migkg-extract"]
 TREATY_NAMES = {
@@ -96,6 +101,21 @@ READS = (
 )
 """The predicates of the curated data the extractors read: a build gives them only
 these triples (an rdflib graph of all the curated data costs a second to make)."""
+
+
+def reads_of(quads: Iterable[ox.Quad]) -> Graph:
+    """The triples of ``quads`` whose predicate is one of READS, as the rdflib graph the
+    extractors and their resolver read."""
+    import pyoxigraph as ox
+
+    from loaders.terms import from_ox
+
+    reads = {ox.NamedNode(str(p)) for p in READS}
+    curated = Graph(bind_namespaces="none")
+    for q in quads:
+        if q.predicate in reads:
+            curated.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    return curated
 
 
 class Resolver:

@@ -93,20 +93,13 @@ def read_inputs(project: Project, extract: bool = True) -> list[ox.Quad]:
     for index, path in enumerate(project.input_files()):
         quads.extend(parse_file(project, path, index))
     if extract and (project.root / "sources").is_dir():
-        from rdflib import Graph
+        from loaders.extract.extracted import extracted, reads_of
 
-        from loaders.extract.extracted import READS, extracted
-        from loaders.terms import from_ox
-
-        reads = {ox.NamedNode(str(p)) for p in READS}
         curated_graphs = {
             ox.NamedNode(str(project.graph_iri(f)))
             for f in project.input_files(("ontology", "instances"))
         }
-        curated = Graph(bind_namespaces="none")
-        for q in quads:
-            if q.predicate in reads and q.graph_name in curated_graphs:
-                curated.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+        curated = reads_of(q for q in quads if q.graph_name in curated_graphs)
         for iri, graph in extracted(project, curated).items():
             name = ox.NamedNode(str(iri))
             quads.extend(
