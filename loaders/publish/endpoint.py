@@ -186,9 +186,11 @@ def _blank_groups(lines: list[str], size: int = 200) -> list[str]:
 
 
 def _update(endpoint: Endpoint, text: str) -> None:
-    form = urllib.parse.urlencode({"update": text}).encode()
-    request("POST", endpoint.update_url, data=form,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+    # the update as the request's body ("update via POST directly", SPARQL 1.1 Protocol
+    # 2.2.2), not URL-encoded into a form: megabytes of triples are not percent-encoded
+    # on the way out and decoded on the way in
+    request("POST", endpoint.update_url, data=text.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-update; charset=utf-8"},
             timeout=endpoint.timeout)  # fmt: skip
 
 
