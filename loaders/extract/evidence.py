@@ -239,16 +239,23 @@ def name_evidence(graph: Graph) -> None:
             graph.add((renamed(s), p, renamed(o)))
 
 
+MANIFEST_WORD = b"hasSourceFile"
+"""In the text of every file that states a source's text file (mig:hasSourceFile), in
+any Turtle spelling of the property: a file without it holds no part of the manifest."""
+
+
 def locate_files(project: Project, files: list[Path] | None = None) -> list[Path]:
     """Record quote positions in the instance files; return the files that changed.
 
     Every file is read and every quote found before any file is written.
     """
-    # the files named first: one that cannot be read or parsed is said before the long part
+    # the files named first: one that cannot be read or parsed is said before the rest
     named = {path: parse_turtle(path, project.relative(path)) for path in files or ()}
+    instances = project.input_files(("instances",))
+    if files is not None:  # besides them, only the files of the manifest (sources.ttl)
+        instances = [p for p in instances if p in named or MANIFEST_WORD in p.read_bytes()]
     parsed = {
-        path: named.get(path) or parse_turtle(path, project.relative(path))
-        for path in project.input_files(("instances",))
+        path: named.get(path) or parse_turtle(path, project.relative(path)) for path in instances
     }
     manifest = Graph()
     for graph in parsed.values():
