@@ -65,3 +65,19 @@ def copy_project(dest: Path, built: bool = True) -> Project:
 def project_copy(tmp_path: Path) -> Project:
     """A throw-away copy of the repository's data folders, safe to break."""
     return copy_project(tmp_path)
+
+
+def small_project(root: Path) -> Project:
+    """The ontology and the shapes of the repository, with two states as instance data."""
+    for name in ("ontology", "shapes"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    (root / "instances").mkdir()
+    (root / "instances" / "states.ttl").write_text(
+        "@prefix mig: <https://w3id.org/migkg/def#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<https://w3id.org/migkg/id/country/nl> a mig:MemberState ; rdfs:label "Nederland"@nl .\n'
+        '<https://w3id.org/migkg/id/country/tr> a mig:ThirdCountry ; rdfs:label "Turkije"@nl .\n',
+        encoding="utf-8",
+    )
+    return Project.locate(root)

@@ -4,7 +4,6 @@ bad data are errors that name the file; reports in text, json and turtle."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from loaders.cli import main
 from loaders.graph.dataset import Dataset
 from loaders.namespaces import ID, SH
 from loaders.project import Project
-from tests.conftest import ROOT
+from tests.conftest import small_project
 
 
 @pytest.fixture(scope="module")
@@ -161,22 +160,6 @@ def test_shapes_the_engine_cannot_compile_fall_back_to_pyshacl(
     assert code == 1
     countries = [r for r in json.loads(captured.out)["results"] if r["shape"] == "migs:PlaceXone"]
     assert sorted(r["focus"] for r in countries) == [ID + "country/nl", ID + "country/tr"]
-
-
-def small_project(root: Path) -> Project:
-    """The ontology and the shapes of the repository, with two states as instance data."""
-    for name in ("ontology", "shapes"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "instances").mkdir()
-    (root / "instances" / "states.ttl").write_text(
-        "@prefix mig: <https://w3id.org/migkg/def#> .\n"
-        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        '<https://w3id.org/migkg/id/country/nl> a mig:MemberState ; rdfs:label "Nederland"@nl .\n'
-        '<https://w3id.org/migkg/id/country/tr> a mig:ThirdCountry ; rdfs:label "Turkije"@nl .\n',
-        encoding="utf-8",
-    )
-    return Project.locate(root)
 
 
 def test_both_engines_give_the_same_report_on_the_real_graph(
