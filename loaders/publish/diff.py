@@ -79,6 +79,9 @@ SECTIONS = (
     ("terms", "Ontology terms"),
 )
 
+HOW = ("added", "removed", "changed")
+SUMMARY_TAIL = ("quotes added", "quotes removed", "other nodes")
+
 Value = tuple[Any, ...]
 """A canonical value: ("I", iri), ("L", lexical, language, datatype) or ("B", description)."""
 
@@ -378,9 +381,7 @@ def compare(old: Side, new: Side) -> Report:
         {"class": cls, **{how: counts[how] for how in ("added", "removed", "changed")}}
         for cls, counts in sorted(other.items())
     ]
-    summary = {
-        f"{key} {how}": len(sections[key][how]) for key, _ in SECTIONS for how in sections[key]
-    }
+    summary = {f"{key} {how}": len(sections[key][how]) for key, _ in SECTIONS for how in HOW}
     summary.update({f"quotes {how}": len(quotes[how]) for how in quotes})
     summary["other nodes"] = sum(sum(o[h] for h in ("added", "removed", "changed")) for o in others)
     data = {"summary": summary, **sections, "quotes": quotes, "other": others}
@@ -446,7 +447,8 @@ def _shown(values: list[dict[str, str]]) -> str:
 
 def to_markdown(report: Report) -> str:
     data = report.data
-    counts = {k: v for k, v in data["summary"].items() if v}
+    order = [*(f"{key} {how}" for key, _ in SECTIONS for how in HOW), *SUMMARY_TAIL]
+    counts = {k: data["summary"][k] for k in order if data["summary"].get(k)}
     lines = [f"# Knowledge diff: {report.old} → {report.new}", ""]
     if not counts:
         return "\n".join([*lines, "No change in the knowledge.", ""])
