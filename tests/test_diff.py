@@ -22,7 +22,7 @@ import pytest
 from loaders.cli import main
 from loaders.graph.dataset import Dataset
 from loaders.project import Project
-from loaders.publish.diff import Report, diff, to_json, to_markdown
+from loaders.publish.diff import Report, to_markdown
 from tests.conftest import ROOT, copy_project
 
 ID = "https://w3id.org/migkg/id/"
@@ -105,9 +105,11 @@ def changed(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 @pytest.fixture(scope="module")
 def report(changed: Project, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The JSON of ``migkg diff`` with its defaults: HEAD against the working tree."""
+    """The JSON of ``migkg diff`` with its defaults: HEAD against the working tree; with
+    ``--exit-code`` the change is exit 1."""
     out = tmp_path_factory.mktemp("out") / "diff.json"
-    assert main(["--root", str(changed.root), "diff", "--format", "json", "-o", str(out)]) == 0
+    argv = ["--root", str(changed.root), "diff", "--format", "json", "--exit-code"]
+    assert main([*argv, "-o", str(out)]) == 1  # (without --exit-code: 0)
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return result
 
@@ -166,14 +168,21 @@ def test_reordering_relabelling_and_moves_give_no_diff(build: Dataset, tmp_path:
     random.Random(7).shuffle(lines)
     graph = "<https://w3id.org/migkg/graph/instances/actors.ttl> ."
     other = "<https://w3id.org/migkg/graph/instances/000-bnc-fiche/entities.ttl> ."
-    moved = [re.sub(r"_:(\w+)", r"_:renamed\1x", line).replace(graph, other) for line in lines]
+    label = re.compile(r"_:(\w+)")
+    moved = [
+        (label.sub(r"_:renamed\1x", line) if "_:" in line else line).replace(graph, other)
+        for line in lines
+    ]
     assert sum(line.endswith(graph) for line in lines) > 100
     assert sum("_:" in line for line in lines) > 100
     (tmp_path / "graph.nq").write_text("\n".join(moved) + "\n", encoding="utf-8")
-    report = diff(build.project, str(ROOT / "dist"), str(tmp_path / "graph.nq"))
-    assert report.empty
-    assert json.loads(to_json(report))["other"] == []
-    assert "No change in the knowledge." in to_markdown(report)
+    out = tmp_path / "diff.json"
+    argv = ["--root", str(ROOT), "diff", str(ROOT / "dist"), str(tmp_path / "graph.nq")]
+    assert main([*argv, "--format", "json", "--exit-code", "-o", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert not any(report["summary"].values()) and report["other"] == []
+    data = {k: v for k, v in report.items() if k not in ("old", "new")}
+    assert "No change in the knowledge." in to_markdown(Report("a", "b", data))
 
 
 def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

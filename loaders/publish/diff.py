@@ -40,6 +40,7 @@ from loaders.project import Project, is_checkout, scope_of
 from loaders.terms import curie
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
+FIRST, REST, NIL = (PREFIXES["rdf"] + name for name in ("first", "rest", "nil"))
 SUBCLASS = PREFIXES["rdfs"] + "subClassOf"
 LABELS = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel")
 MIG = PREFIXES["mig"]
@@ -120,13 +121,17 @@ def index(name: str, quads: Iterable[ox.Quad]) -> Side:
     raw: dict[object, list[tuple[str, object]]] = {}
     seen: set[tuple[object, object, object]] = set()
     objects: set[object] = set()
+    scopes: dict[object, str] = {}  # each graph's scope, worked out once
     for q in quads:
-        graph = q.graph_name
-        if not isinstance(graph, ox.NamedNode) or scope_of(graph.value) not in SCOPES:
+        scope = scopes.get(q.graph_name)
+        if scope is None:
+            graph = q.graph_name
+            scope = scopes[graph] = scope_of(graph.value) if isinstance(graph, ox.NamedNode) else ""
+        if scope not in SCOPES:
             continue
         sub, pred, obj = q.subject, q.predicate.value, q.object
         if isinstance(sub, ox.NamedNode):
-            side.scopes.setdefault(scope_of(graph.value), set()).add(sub.value)
+            side.scopes.setdefault(scope, set()).add(sub.value)
         if (sub, pred, obj) in seen:
             continue
         seen.add((sub, pred, obj))
@@ -289,7 +294,10 @@ def _export(root: Path, commit: str, into: Path) -> None:
         cause = done.stderr.decode(errors="replace").strip().splitlines()
         raise MigkgError(f"{commit}: git archive failed: {cause[-1] if cause else 'no reason'}")
     with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(into, filter="data")
+        else:  # Python before 3.11.4: an archive git made of this checkout
+            tar.extractall(into)
     archive.unlink()
 
 
@@ -411,9 +419,24 @@ def _show(value: Value) -> str:
             return f"{text}^^{_show(('I', value[3]))}"
         return text
     if kind == "B":
+        items = _items(value)
+        if items is not None:
+            return "( " + " ".join(_show(v) for v in items) + " )" if items else "()"
         inner = " ; ".join(f"{_show(('I', p))} {_show(o)}" for p, o in value[1])
         return f"[ {inner} ]" if inner else "[]"
     return str(value[1])
+
+
+def _items(value: Value) -> list[Value] | None:
+    """The members of an RDF list (``rdf:first``/``rdf:rest`` blank nodes), else None."""
+    items: list[Value] = []
+    while value != ("I", NIL):
+        pairs = dict(value[1]) if value[0] == "B" else {}
+        if len(value[1]) != 2 or set(pairs) != {FIRST, REST}:
+            return None
+        items.append(pairs[FIRST])
+        value = pairs[REST]
+    return items
 
 
 # --- output -------------------------------------------------------------------------------
