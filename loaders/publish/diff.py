@@ -283,7 +283,8 @@ def quads_of(project: Project, spec: Spec) -> list[ox.Quad]:
     try:
         return list(ox.parse(path=nq, format=ox.RdfFormat.N_QUADS))
     except (OSError, SyntaxError) as exc:
-        raise MigkgError(f"{spec.label}: not a build (cannot read it as N-Quads: {exc})") from exc
+        cause = (str(exc).splitlines() or ["no reason"])[0]
+        raise MigkgError(f"{spec.label}: not a build (cannot read it as N-Quads: {cause})") from exc
 
 
 def _export(root: Path, commit: str, into: Path) -> None:
