@@ -119,7 +119,6 @@ def index(name: str, quads: Iterable[ox.Quad]) -> Side:
     """The side's quads of :data:`SCOPES`, as descriptions of their subjects."""
     side = Side(name)
     raw: dict[object, list[tuple[str, object]]] = {}
-    seen: set[tuple[object, object, object]] = set()
     objects: set[object] = set()
     scopes: dict[object, str] = {}  # each graph's scope, worked out once
     for q in quads:
@@ -132,9 +131,6 @@ def index(name: str, quads: Iterable[ox.Quad]) -> Side:
         sub, pred, obj = q.subject, q.predicate.value, q.object
         if isinstance(sub, ox.NamedNode):
             side.scopes.setdefault(scope, set()).add(sub.value)
-        if (sub, pred, obj) in seen:
-            continue
-        seen.add((sub, pred, obj))
         raw.setdefault(sub, []).append((pred, obj))
         if isinstance(obj, ox.BlankNode):
             objects.add(obj)
@@ -157,7 +153,7 @@ def index(name: str, quads: Iterable[ox.Quad]) -> Side:
                 inner = path | {term}
                 memo[term] = (
                     "B",
-                    tuple(sorted((p, canon(o, inner)) for p, o in raw.get(term, ()))),
+                    tuple(sorted({(p, canon(o, inner)) for p, o in raw.get(term, ())})),
                 )
             return memo[term]
         return ("T", str(term))  # an RDF-star triple term, as written
