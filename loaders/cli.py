@@ -144,6 +144,15 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from loaders.publish.diff import diff, to_json, to_markdown
+
+    report = diff(_project(args), args.old, args.new)
+    text = to_json(report) if args.format == "json" else to_markdown(report)
+    _write_or_print(text, args.output)
+    return EXIT_FINDINGS if args.exit_code and not report.empty else EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from loaders.check.validate import as_json, as_text, as_turtle, run
 
@@ -603,6 +612,33 @@ def parser() -> argparse.ArgumentParser:
         "coverage", cmd_coverage, "write docs/coverage.md: what each source document contributed"
     )
     cov.add_argument("-o", "--output", type=Path, help="file to write (- for standard output)")
+    dif = add(
+        "diff",
+        cmd_diff,
+        "what changed in the knowledge (not the text) between two git revisions or builds",
+    )
+    dif.add_argument(
+        "old", nargs="?", default="HEAD", help="a git revision or a build (default: HEAD)"
+    )
+    dif.add_argument(
+        "new",
+        nargs="?",
+        default=None,
+        help="a git revision or a build: a checkout, dist/ folder or graph.nq file "
+        "(default: the working tree)",
+    )
+    dif.add_argument(
+        "--format",
+        choices=["markdown", "json"],
+        default="markdown",
+        help="markdown (for a pull-request comment) or json (stable, sorted)",
+    )
+    dif.add_argument("-o", "--output", type=Path, help="file to write (- for standard output)")
+    dif.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when the knowledge changed (like git diff --exit-code); else always 0",
+    )
     val = add("validate", cmd_validate, "validate the graph against the SHACL shapes in shapes/")
     val.add_argument(
         "--format",
