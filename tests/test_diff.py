@@ -148,8 +148,8 @@ def test_markdown_names_labels_and_values(report: dict[str, Any]) -> None:
     data = {k: v for k, v in report.items() if k not in ("old", "new")}
     text = to_markdown(Report(report["old"], report["new"], data))
     assert text.splitlines()[2] == (
-        "Summary: 1 actors added, 1 positions changed, 1 shapes changed, 1 quotes added, "
-        "1 quotes removed."
+        "Summary: actors added 1, positions changed 1, shapes changed 1, quotes added 1, "
+        "quotes removed 1."
     )
     assert "## Positions" in text and "## Actors" in text and "## Quotes" in text
     row = next(line for line in text.splitlines() if "`mig:hasStance`" in line)

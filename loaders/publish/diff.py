@@ -472,7 +472,7 @@ def to_markdown(report: Report) -> str:
     lines = [f"# Knowledge diff: {report.old} → {report.new}", ""]
     if not counts:
         return "\n".join([*lines, "No change in the knowledge.", ""])
-    lines += ["Summary: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".", ""]
+    lines += ["Summary: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".", ""]
     for key, title in SECTIONS:
         section = data[key]
         if not any(section.values()):
