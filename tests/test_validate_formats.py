@@ -278,3 +278,23 @@ def test_the_command_writes_a_format_to_a_file_and_keeps_its_exit_code(
     log = sarif_checked(out.read_text(encoding="utf-8"))
     assert log["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"].endswith("docs/validation.md")
     assert capsys.readouterr().out == ""
+
+
+def test_the_validators_reject_a_broken_report(small: tuple[Project, Report]) -> None:
+    """The checks above could not pass on anything: a wrong level, a case without a name."""
+    project, report = small
+    log = json.loads(as_sarif(report, SubjectLines(project.root), "file:///docs/validation.md"))
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        sarif_checked(json.dumps(log))
+    junit = as_junit(report, SubjectLines(project.root)).replace('name="migs:Place"', "", 1)
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        junit_checked(junit)
+    assert COMMAND.fullmatch("::error file=a:b,line=1,title=x::m") is None  # an unescaped ':'
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_validating(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["validate", "--format", "sarif", "-o", "/"]) == 2
+    assert "/: it is a folder: give a file name" in capsys.readouterr().err
