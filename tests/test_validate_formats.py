@@ -79,6 +79,8 @@ def real(build: Dataset) -> Report:
 def test_subject_lines_of_a_canonical_file_and_of_the_other_syntax() -> None:
     assert lines_in(BROKEN) == {REGULATION: 5, COUNTRY: 14}  # not country:yy in the string
     assert lines_in(MORE) == {REGULATION: 4}
+    graphs = "@prefix graph: <urn:g:> .\nBASE <urn:b>\ngraph:a <urn:p> 1 .\n"
+    assert lines_in(graphs) == {"urn:g:a": 3}
 
 
 def test_every_located_result_of_the_real_graph_points_at_its_subject(real: Report) -> None:

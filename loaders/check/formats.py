@@ -29,7 +29,6 @@ from loaders.check.validate import SEVERITY_ORDER, Report, Result
 Lines = Callable[[str], Mapping[str, int] | None]
 """A file relative to the project's root: its subjects' first lines, or None (no file)."""
 
-ANONYMOUS = "(anonymous shape)"
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )

@@ -20,7 +20,7 @@ from pathlib import Path
 _PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([^\s:]*):\s*<([^>]*)>", re.IGNORECASE)
 _IRI = re.compile(r"^<([^>]*)>")
 _NAME = re.compile(r"^([A-Za-z][\w.-]*)?:(\S*)")
-_KEYWORDS = re.compile(r"^(?:@?prefix|@?base|graph)\b", re.IGNORECASE)
+_KEYWORDS = re.compile(r"^(?:@?base|graph)\s", re.IGNORECASE)  # not a prefix named `graph:`
 _ESCAPE = re.compile(r"\\(.)")
 _LONG_QUOTE = re.compile(r'\\.|"""|\'\'\'')
 
