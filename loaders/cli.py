@@ -623,7 +623,11 @@ def parser() -> argparse.ArgumentParser:
         "the line where the focus node's subject starts in its Turtle file",
     )
     val.add_argument(
-        "-o", "--output", type=Path, help="file to write the report to (default: standard output)"
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="file to write the report to (default, or -: standard output); see docs/validation.md",
     )
     val.add_argument(
         "--fail-on",
