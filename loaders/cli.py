@@ -155,12 +155,21 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from loaders.check.validate import as_json, as_text, as_turtle, run
+    from loaders.files import check_output, text_output
 
+    if args.output is not None and str(args.output) != "-":
+        check_output(args.output)
     dataset = _dataset(args)
     on = _engine(args, dataset) if args.endpoint else None
     report = run(dataset, engine=args.engine, on=on)
-    render = {"text": as_text, "json": as_json, "turtle": as_turtle}[args.format]
-    sys.stdout.write(render(report))
+    if args.format in ("junit", "sarif", "github"):
+        from loaders.check.formats import render
+
+        text = render(report, args.format, dataset.project.root, args.fail_on)
+    else:
+        text = {"text": as_text, "json": as_json, "turtle": as_turtle}[args.format](report)
+    with text_output(args.output) as out:
+        out.write(text)
     return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
 
 
@@ -642,10 +651,19 @@ def parser() -> argparse.ArgumentParser:
     val = add("validate", cmd_validate, "validate the graph against the SHACL shapes in shapes/")
     val.add_argument(
         "--format",
-        choices=["text", "json", "turtle"],
+        choices=["text", "json", "turtle", "junit", "sarif", "github"],
         default="text",
-        help="text (grouped by focus node), json (for CI annotations) or turtle "
-        "(the standard SHACL validation report)",
+        help="text (grouped by focus node), json, turtle (the standard SHACL validation "
+        "report), junit (JUnit XML: a test case per shape), sarif (SARIF 2.1.0, for code "
+        "scanning) or github (GitHub Actions annotations); junit, sarif and github point at "
+        "the line where the focus node's subject starts in its Turtle file",
+    )
+    val.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="file to write the report to (default, or -: standard output); see docs/validation.md",
     )
     val.add_argument(
         "--fail-on",

@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
@@ -44,10 +44,21 @@ class Result:
 
 
 @dataclass
+class Shape:
+    """A named shape of the shapes graph: what a JUnit test case or a SARIF rule is."""
+
+    name: str  # prefixed, as Result.shape
+    iri: str
+    files: list[str]
+    description: str  # its sh:message, else its rdfs:label
+
+
+@dataclass
 class Report:
     conforms: bool
     results: list[Result]
     graph: Graph
+    shapes: list[Shape] = field(default_factory=list)
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -182,7 +193,36 @@ def _report(build: Dataset, raw: list[RawResult], shapes: Graph, on: Engine) -> 
     ]
     results.sort(key=lambda r: (-SEVERITY_ORDER[r.severity], r.focus, r.shape, r.value or ""))
     conforms = not any(r.severity == "Violation" for r in results)
-    return Report(conforms, results, graph)
+    return Report(conforms, results, graph, named_shapes(build, shapes))
+
+
+SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+def named_shapes(build: Dataset, shapes: Graph) -> list[Shape]:
+    """Every shape of the shapes graph that has an IRI (typed as a shape, with a target, or
+    a property shape of another), sorted by name."""
+    found: set[Node] = set()
+    for kind in SHAPE_TYPES:
+        found.update(shapes.subjects(RDF.type, kind))
+    for target in TARGETS:
+        found.update(shapes.subjects(target, None))
+    found.update(shapes.objects(None, SH.property))
+    named = []
+    for iri in found:
+        if not isinstance(iri, URIRef):
+            continue
+        text = _english(shapes, iri, SH.message) or _english(shapes, iri, RDFS.label)
+        files = [f for f in _files_of(build, iri) if f.startswith("shapes/")]
+        named.append(Shape(_short(shapes, iri), str(iri), files, text))
+    return sorted(named, key=lambda s: s.name)
+
+
+def _english(graph: Graph, node: Node, prop: URIRef) -> str:
+    values = list(graph.objects(node, prop))
+    values.sort(key=lambda v: (getattr(v, "language", None) not in ("en", None), str(v)))
+    return str(values[0]) if values else ""
 
 
 def pyshacl_results(data: Graph, shapes: Graph) -> list[RawResult]:
