@@ -23,8 +23,7 @@ from loaders.check.validate import Report, run
 from loaders.cli import main
 from loaders.graph.dataset import Dataset, load
 from loaders.project import Project
-from tests.conftest import ROOT
-from tests.test_validate import small_project
+from tests.conftest import ROOT, small_project
 
 SCHEMAS = Path(__file__).parent / "schemas"
 ID = "https://w3id.org/migkg/id/"
@@ -178,6 +177,10 @@ def test_sarif_results_point_at_the_lines_of_their_focus_nodes(
     (sarif_run,) = log["runs"]
     rules = sarif_run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [s.name for s in report.shapes]
+    # each rule in words: the shape's sh:name, and its sh:description
+    status = next(r for r in rules if r["id"] == "migs:InstrumentStatus")
+    assert status["shortDescription"]["text"] == "instrument without a status event"
+    assert status["fullDescription"]["text"].startswith("Notes, as information, an instrument")
     results = sarif_run["results"]
     assert Counter(r["level"] for r in results) == {"error": 9, "note": 1}
 

@@ -110,7 +110,8 @@ def as_sarif(report: Report, lines: Lines, help_uri: str) -> str:
     rules = [
         {
             "id": s.name,
-            "shortDescription": {"text": s.description or s.name},
+            "shortDescription": {"text": s.title or s.description or s.name},
+            "fullDescription": {"text": s.description or s.title or s.name},
             "helpUri": help_uri,
             "properties": {"iri": s.iri, "files": s.files},
         }

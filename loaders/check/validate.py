@@ -50,7 +50,8 @@ class Shape:
     name: str  # prefixed, as Result.shape
     iri: str
     files: list[str]
-    description: str  # its sh:message, else its rdfs:label
+    description: str  # its sh:description, else its sh:message, else its rdfs:label
+    title: str = ""  # its sh:name in English
 
 
 @dataclass
@@ -213,9 +214,14 @@ def named_shapes(build: Dataset, shapes: Graph) -> list[Shape]:
     for iri in found:
         if not isinstance(iri, URIRef):
             continue
-        text = _english(shapes, iri, SH.message) or _english(shapes, iri, RDFS.label)
+        text = (
+            _english(shapes, iri, SH.description)
+            or _english(shapes, iri, SH.message)
+            or _english(shapes, iri, RDFS.label)
+        )
         files = [f for f in _files_of(build, iri) if f.startswith("shapes/")]
-        named.append(Shape(_short(shapes, iri), str(iri), files, text))
+        title = _english(shapes, iri, SH.name)
+        named.append(Shape(_short(shapes, iri), str(iri), files, text, title))
     return sorted(named, key=lambda s: s.name)
 
 
