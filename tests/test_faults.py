@@ -690,12 +690,13 @@ def test_serves_server_dies_when_serve_is_killed() -> None:
 
 
 COMMANDS = ["build", "stats", "fmt", "locate", "coverage", "validate", "docs", "extract",
-            "prefixes", "export", "queries", "query", "search", "help", ""]  # fmt: skip
+            "prefixes", "export", "queries", "query", "search", "diff", "help", ""]  # fmt: skip
 TOKENS = [
     "--check", "--force", "--format", "--engine", "--param", "--lang", "--limit", "--timeout",
     "--view", "-o", "--fail-on", "--match", "--endpoint", "--graph", "--type", "fiche", "refs",
     "accuracy", "cq-cabinet-supports", "cq-nl-quota", "cq-nosuch", "table", "csv", "json",
     "md", "ttl", "nt", "html", "graphml", "sparql", "pyshacl", "oxigraph", "rdflib", "en",
+    "junit", "sarif", "github", "markdown", "--exit-code", "HEAD", "HEAD~1",
     "nl", "de", "0", "1", "-1", "1e999", "nan", "full", "positions", "warning", "x=1",
     "holder=<urn:a>", "text=} ; DROP ALL", "http://127.0.0.1:9/", "sources", "", "-", "--",
     "\x00", "é", "--help",
