@@ -153,8 +153,9 @@ def test_build_output_is_byte_identical_across_runs(
     assert sorted(names) == ["graph.nq", "graph.trig", "graph.ttl"]
     for path in built_files:
         assert (project_copy.dist / path.name).read_bytes() == path.read_bytes(), path.name
-    index = built_files[0].parent / "search.sqlite"  # migkg search's index too
-    assert (project_copy.dist / index.name).read_bytes() == index.read_bytes()
+    for name in ("search.sqlite", "lines.json"):  # migkg search's index, validate's lines
+        made = built_files[0].parent / name
+        assert (project_copy.dist / name).read_bytes() == made.read_bytes(), name
 
 
 @pytest.mark.parametrize("command", [["build"], ["query", "cq-cabinet-supports"]])

@@ -18,10 +18,10 @@ import xmlschema
 from junitparser import Failure, JUnitXml
 
 from loaders.check.formats import as_github, as_junit, as_sarif, escape_property
-from loaders.check.lines import SubjectLines, lines_in
 from loaders.check.validate import Report, run
 from loaders.cli import main
 from loaders.graph.dataset import Dataset, load
+from loaders.graph.lines import SubjectLines, lines_in
 from loaders.project import Project
 from tests.conftest import ROOT, small_project
 

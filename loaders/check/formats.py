@@ -185,7 +185,7 @@ def as_github(report: Report, lines: Lines) -> str:
 
 def render(report: Report, fmt: str, root: Path, fail_on: str = "violation") -> str:
     """The report in one of these formats, the lines read from the project at ``root``."""
-    from loaders.check.lines import SubjectLines
+    from loaders.graph.lines import SubjectLines
 
     lines = SubjectLines(root)
     if fmt == "junit":

@@ -26,14 +26,16 @@ import pyoxigraph as ox
 
 from loaders.errors import InputError, MigkgError
 from loaders.files import failure, sweep, temporary_folder, write_atomically
+from loaders.graph.lines import LINES, record
 from loaders.iris import PREFIXES
 from loaders.project import GRAPH_SCOPES, Project, scope_of
 from loaders.terms import curie, ill_typed, to_ox
 
-OUTPUTS = ("graph.nq", "graph.trig", "graph.ttl", "search.sqlite")
+OUTPUTS = ("graph.nq", "graph.trig", "graph.ttl", "search.sqlite", "lines.json")
 """What a build writes under dist/ beside the store: graph.nq (what every command reads),
-graph.trig and graph.ttl (for people and tools), and search.sqlite (migkg search's index,
-loaders/graph/search.py)."""
+graph.trig and graph.ttl (for people and tools), search.sqlite (migkg search's index,
+loaders/graph/search.py) and lines.json (the line where each subject starts in its file,
+loaders/graph/lines.py, for validate's findings)."""
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
@@ -186,7 +188,7 @@ def up_to_date(project: Project, digest: str) -> bool:
     )
 
 
-def write(project: Project, quads: list[ox.Quad], digest: str) -> list[Path]:
+def write(project: Project, quads: list[ox.Quad], digest: str, lines: str) -> list[Path]:
     """The outputs under dist/, the persisted store (dist/store) and dist/build.json naming
     the inputs' digest, all written atomically (a failed build leaves the last one as it
     was; the store and the search index are made beside it and swapped in)."""
@@ -196,6 +198,7 @@ def write(project: Project, quads: list[ox.Quad], digest: str) -> list[Path]:
     outputs: dict[Path, str | bytes] = {project.dist / name: text for name, text in written.items()}
     record = {"inputs": digest, "outputs": list(OUTPUTS)}
     outputs[project.dist / "build.json"] = json.dumps(record, indent=1) + "\n"
+    outputs[project.dist / LINES] = lines
     with temporary_folder(project.dist, STORE) as tmp:
         fresh = tmp / STORE
         kept = persist(quads, fresh)
@@ -269,7 +272,14 @@ def build(project: Project, force: bool = False) -> tuple[list[ox.Quad], list[Pa
         if not force and up_to_date(project, digest):
             return [], []
         quads = read_inputs(project)
-        return quads, write(project, quads, digest)
+        return quads, write(project, quads, digest, subject_lines(project))
+
+
+def subject_lines(project: Project) -> str:
+    """dist/lines.json: where each subject starts in each input file (read as the build
+    reads it, so that findings point into the text the build read)."""
+    files = {project.relative(p): p.read_text(encoding="utf-8") for p in project.input_files()}
+    return record(files)
 
 
 def read_built(project: Project) -> list[ox.Quad]:

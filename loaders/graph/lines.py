@@ -6,16 +6,19 @@ continues indented below it. A subject is found by that rule alone: a line that 
 column 0 with an IRI or a prefixed name (outside a long string), expanded with the file's
 ``@prefix``/``PREFIX`` lines. Blank-node subjects (``[`` or ``_:``) have no line.
 
-The lines are read from the Turtle files themselves, not from the build: a line number is
-a fact about the text a person edits. The build is fresh when ``validate`` reports (any
-command rebuilds a stale build first), so the files are the ones the build read.
+The build, the one reader of the Turtle files, records every file's subject lines in
+dist/lines.json (a line number is a fact about the text a person edits); ``validate``
+reads them from there, as it reads everything else from the build.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
+
+from loaders.errors import MigkgError
 
 _PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([^\s:]*):\s*<([^>]*)>", re.IGNORECASE)
 _IRI = re.compile(r"^<([^>]*)>")
@@ -60,22 +63,30 @@ def _subject(line: str, prefixes: Mapping[str, str]) -> str | None:
     return prefixes[name.group(1) or ""] + _ESCAPE.sub(r"\1", local)
 
 
-def subject_lines(path: Path) -> dict[str, int]:
-    """The subjects of a Turtle file and their first lines (see :func:`lines_in`)."""
-    return lines_in(path.read_text(encoding="utf-8"))
+LINES = "lines.json"
+"""dist/lines.json: for each input file (its path relative to the project's root), the
+first line of each subject (see :func:`lines_in`)."""
+
+
+def record(files: Mapping[str, str]) -> str:
+    """The text of dist/lines.json for these files' texts (relative path -> text)."""
+    lines = {name: lines_in(text) for name, text in sorted(files.items())}
+    return json.dumps(lines, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
 
 
 class SubjectLines:
-    """Subject lines per file of a project (a path relative to its root), read once each;
-    None for what is not a Turtle file there (an extracted graph)."""
+    """The subject lines of a project's files (a path relative to its root), as its build
+    recorded them in dist/lines.json; None for what is not an input file there (an
+    extracted graph)."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self._files: dict[str, dict[str, int] | None] = {}
+        path = root / "dist" / LINES
+        try:
+            self._files: dict[str, dict[str, int]] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise MigkgError(
+                f"{path}: cannot read the build's line record ({exc}): run migkg build --force"
+            ) from exc
 
     def __call__(self, relative: str) -> dict[str, int] | None:
-        if relative not in self._files:
-            path = self.root / relative
-            ok = path.suffix == ".ttl" and path.is_file()
-            self._files[relative] = subject_lines(path) if ok else None
-        return self._files[relative]
+        return self._files.get(relative)
