@@ -42,7 +42,7 @@ from loaders.terms import curie
 RDF_TYPE = PREFIXES["rdf"] + "type"
 FIRST, REST, NIL = (PREFIXES["rdf"] + name for name in ("first", "rest", "nil"))
 SUBCLASS = PREFIXES["rdfs"] + "subClassOf"
-LABELS = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel")
+LABELS = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel", PREFIXES["sh"] + "name")
 MIG = PREFIXES["mig"]
 OA = PREFIXES["oa"]
 HAS_EVIDENCE = MIG + "hasEvidence"
