@@ -618,7 +618,10 @@ def parser() -> argparse.ArgumentParser:
     )
     loc.add_argument("files", nargs="*", help="instance files to update (default: all)")
     cov = add(
-        "coverage", cmd_coverage, "write docs/coverage.md: what each source document contributed"
+        "coverage",
+        cmd_coverage,
+        "write docs/coverage.md: what each source document contributed, and which kinds "
+        "of fact each instrument has recorded",
     )
     cov.add_argument("-o", "--output", type=Path, help="file to write (- for standard output)")
     dif = add(
