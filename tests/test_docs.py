@@ -78,6 +78,7 @@ def test_domain_range_and_shapes_are_shown(pages: dict[str, Sections]) -> None:
     holder = pages["positions.html"].sections["hasHolder"]
     assert "domain" in holder and "mig:Position" in holder and "mig:Actor" in holder
     assert "migs:Position-holder" in holder  # the property shape on mig:hasHolder
+    assert "position holder: Checks that a position has exactly one holder" in holder  # in words
     position = pages["positions.html"].sections["Position"]
     assert "migs:Position" in position and "exactly one holder" in position
     legal_basis = pages["provisions.html"].sections["hasLegalBasis"]

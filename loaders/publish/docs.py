@@ -90,7 +90,19 @@ def _shapes_for(shapes: Graph, term: URIRef, kind: str) -> list[tuple[URIRef, st
 
 
 def _message(shapes: Graph, shape: URIRef) -> str:
-    return str(shapes.value(shape, SH.message) or shapes.value(shape, RDFS.label) or "")
+    """What a shape checks, in words: its English sh:name and sh:description, else its
+    message or label."""
+
+    def english(prop: URIRef) -> str:
+        values = sorted(
+            shapes.objects(shape, prop),
+            key=lambda v: (getattr(v, "language", None) != "en", str(v)),
+        )
+        return str(values[0]) if values else ""
+
+    name, description = english(SH.name), english(SH.description)
+    text = description or english(SH.message) or english(RDFS.label)
+    return f"{name}: {text}" if name and description else text
 
 
 def modules(build: Dataset) -> list[Module]:
