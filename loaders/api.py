@@ -34,7 +34,6 @@ from loaders.graph.engines import Engine, Row, Table
 from loaders.graph.query import (
     Param,
     StoredQuery,
-    _body,
     bindings,
     cell,
     find,
@@ -44,6 +43,7 @@ from loaders.graph.query import (
     run,
     stored,
     term,
+    without_comments,
 )
 from loaders.project import Project
 from loaders.terms import OxTerm
@@ -166,7 +166,7 @@ def _as_iri(value: str) -> ox.NamedNode:
 
 def _term(query: StoredQuery, name: str, value: object) -> OxTerm:
     """An ad-hoc query's parameter: a variable of the query, its term from a Python value."""
-    if not re.search(rf"[?$]{re.escape(name)}\b", _body(query.text)):
+    if not re.search(rf"[?$]{re.escape(name)}\b", without_comments(query.text)):
         raise MigkgError(f"{query.name}: parameter {name}: the query has no variable ?{name}")
     param = Param(name, "string", "")
     if isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode):

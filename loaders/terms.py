@@ -17,10 +17,21 @@ from loaders.errors import MigkgError
 from loaders.iris import ID, PREFIXES
 
 if TYPE_CHECKING:
+    from rdflib import Graph
     from rdflib.term import Node
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def english(graph: Graph, node: Node, prop: Node) -> str:
+    """The value of ``prop`` on ``node`` in English, else one without a language, else
+    any (the least in text order, so that the choice is stable); "" when there is none."""
+    values = sorted(
+        graph.objects(node, prop),
+        key=lambda v: (getattr(v, "language", None) not in ("en", None), str(v)),
+    )
+    return str(values[0]) if values else ""
 
 
 def to_ox(term: Node) -> OxTerm:

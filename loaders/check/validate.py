@@ -27,6 +27,7 @@ from loaders.graph.dataset import Dataset
 from loaders.graph.engines import Engine
 from loaders.namespaces import SH, bind_all
 from loaders.project import GRAPH_SCOPES
+from loaders.terms import english
 
 SEVERITY_ORDER = {"Violation": 3, "Warning": 2, "Info": 1}
 
@@ -215,20 +216,14 @@ def named_shapes(build: Dataset, shapes: Graph) -> list[Shape]:
         if not isinstance(iri, URIRef):
             continue
         text = (
-            _english(shapes, iri, SH.description)
-            or _english(shapes, iri, SH.message)
-            or _english(shapes, iri, RDFS.label)
+            english(shapes, iri, SH.description)
+            or english(shapes, iri, SH.message)
+            or english(shapes, iri, RDFS.label)
         )
         files = [f for f in _files_of(build, iri) if f.startswith("shapes/")]
-        title = _english(shapes, iri, SH.name)
+        title = english(shapes, iri, SH.name)
         named.append(Shape(_short(shapes, iri), str(iri), files, text, title))
     return sorted(named, key=lambda s: s.name)
-
-
-def _english(graph: Graph, node: Node, prop: URIRef) -> str:
-    values = list(graph.objects(node, prop))
-    values.sort(key=lambda v: (getattr(v, "language", None) not in ("en", None), str(v)))
-    return str(values[0]) if values else ""
 
 
 def pyshacl_results(data: Graph, shapes: Graph) -> list[RawResult]:

@@ -179,7 +179,7 @@ def parse_text(text: str, name: str, path: Path) -> StoredQuery:
                     f"{path}: parameter {param.name} has no default: give one "
                     "('default: VALUE') or mark it (KIND, required)"
                 )
-            if not re.search(rf"[?$]{param.name}\b", _body(text)):
+            if not re.search(rf"[?$]{param.name}\b", without_comments(text)):
                 raise MigkgError(f"{path}: parameter {param.name} is not used as ?{param.name}")
             query.params[param.name] = param
     return query
@@ -201,7 +201,8 @@ def operation(text: str) -> str:
     return word.group(1).upper() if word else ""
 
 
-def _body(text: str) -> str:
+def without_comments(text: str) -> str:
+    """The query's text without its comment lines (the header among them)."""
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 

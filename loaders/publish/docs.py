@@ -93,15 +93,15 @@ def _message(shapes: Graph, shape: URIRef) -> str:
     """What a shape checks, in words: its English sh:name and sh:description, else its
     message or label."""
 
-    def english(prop: URIRef) -> str:
-        values = sorted(
-            shapes.objects(shape, prop),
-            key=lambda v: (getattr(v, "language", None) != "en", str(v)),
-        )
-        return str(values[0]) if values else ""
-
-    name, description = english(SH.name), english(SH.description)
-    text = description or english(SH.message) or english(RDFS.label)
+    name, description = (
+        terms.english(shapes, shape, SH.name),
+        terms.english(shapes, shape, SH.description),
+    )
+    text = (
+        description
+        or terms.english(shapes, shape, SH.message)
+        or terms.english(shapes, shape, RDFS.label)
+    )
     return f"{name}: {text}" if name and description else text
 
 
